@@ -1,0 +1,3 @@
+export * from './env.js';
+export * from './schedule.js';
+export * from './topology.js';

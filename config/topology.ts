@@ -1,0 +1,59 @@
+/**
+ * The one description of the product's moving parts: names, routes,
+ * schedule and environment. The CDK app deploys from it and the local
+ * stack runs from it, so what runs locally is what gets deployed.
+ */
+
+export const SERVICE = 'product-feed';
+
+export const TABLE_NAME = 'products';
+
+export const QUEUES = {
+  /** SQS queue the schedule rule feeds and the bridge drains. */
+  ticks: 'product-feed-ticks',
+  /** Where ticks go after `MAX_TICK_RECEIVES` failed bridge runs. */
+  ticksDlq: 'product-feed-ticks-dlq',
+} as const;
+
+export const MAX_TICK_RECEIVES = 5;
+
+export const AMQP = {
+  tasksExchange: 'tasks',
+  tasksRoutingKey: 'products.update_prices',
+  tasksQueue: 'products.update_prices',
+  deadLetterExchange: 'tasks.dlx',
+  deadLetterQueue: 'products.update_prices.dead',
+  eventsExchange: 'products.events',
+  eventRoutingPrefix: 'product.updated.',
+} as const;
+
+export type AmqpNames = { readonly [K in keyof typeof AMQP]: string };
+
+/** Routes of the products API; paths as API Gateway declares them. */
+export const ROUTES = [
+  { method: 'GET', path: '/api/products', operation: 'listProducts' },
+  { method: 'GET', path: '/api/products/{code}', operation: 'getProduct' },
+  { method: 'GET', path: '/api/schema', operation: 'getSchema' },
+] as const;
+
+export const DEFAULTS = {
+  API_PORT: 3000,
+  API_URL: 'http://127.0.0.1:3000',
+  SOCKET_HOST: '127.0.0.1',
+  SOCKET_PORT: 5000,
+  POLL_INTERVAL: 5,
+  PRICE_SCHEDULE: 'rate(6 minutes)',
+  LOCAL_PRICE_SCHEDULE: 'rate(1 minute)',
+  PRICE_FACTOR: '1.10',
+  SEED_PRODUCTS: 100,
+  PRODUCTS_TABLE: TABLE_NAME,
+  AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+} as const;
+
+/** Environment each deployed process receives, by role. */
+export const ENVIRONMENT = {
+  api: ['PRODUCTS_TABLE', 'API_KEY'],
+  bridge: ['AMQP_URL', 'PRICE_FACTOR'],
+  worker: ['PRODUCTS_TABLE', 'AMQP_URL'],
+  socketServer: ['API_URL', 'SOCKET_HOST', 'SOCKET_PORT', 'POLL_INTERVAL'],
+} as const;

@@ -1,0 +1,99 @@
+import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
+import { DynamoProductStore } from './dynamo-product-store.js';
+import type { ProductRecord } from './product-store.js';
+
+function product(code: string, sellingCents: number): ProductRecord {
+  return {
+    code,
+    buyingCents: 100_000,
+    sellingCents,
+    description: `item ${code}`,
+    createdAt: '2026-12-01T09:00:00.000000+00:00',
+    updateAt: '2026-12-01T09:00:00.000000+00:00',
+  };
+}
+
+const tick = (id: string, at: string) => ({ id, at });
+const times110 = (cents: number) => Math.round(cents * 1.1);
+
+describe('DynamoProductStore on dynalite', () => {
+  let dynamo: TestDynamo;
+  let store: DynamoProductStore;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    store = new DynamoProductStore(dynamo.client, dynamo.table);
+  });
+
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  it('reports an empty table, then reads back what it wrote', async () => {
+    expect(await store.isEmpty()).toBe(true);
+
+    await store.putMany([product('AAA', 130_000), product('BBB', 150_000)]);
+
+    expect(await store.isEmpty()).toBe(false);
+    expect(await store.get('BBB')).toEqual(product('BBB', 150_000));
+    expect(await store.get('NOPE')).toBeUndefined();
+  });
+
+  it('applies a tick once even when it arrives twice', async () => {
+    await store.putMany([product('TICK1', 100_000)]);
+    const first = tick('t-1', '2026-12-04T10:00:00.000Z');
+
+    const applied = await store.applyTick('TICK1', first, times110, 'now-1');
+    const again = await store.applyTick('TICK1', first, times110, 'now-2');
+
+    expect(applied).toMatchObject({ status: 'updated', capped: false });
+    expect(again).toEqual({ status: 'already-applied' });
+    expect((await store.get('TICK1'))?.sellingCents).toBe(110_000);
+    expect((await store.get('TICK1'))?.updateAt).toBe('now-1');
+  });
+
+  it('skips a tick older than the last one applied', async () => {
+    await store.putMany([product('TICK2', 100_000)]);
+
+    await store.applyTick(
+      'TICK2',
+      tick('b', '2026-12-04T10:02:00Z'),
+      times110,
+      'n',
+    );
+    const late = await store.applyTick(
+      'TICK2',
+      tick('a', '2026-12-04T10:01:00Z'),
+      times110,
+      'n',
+    );
+
+    expect(late).toEqual({ status: 'already-applied' });
+    expect((await store.get('TICK2'))?.sellingCents).toBe(110_000);
+  });
+
+  it('caps a price at 99,999,999.99', async () => {
+    await store.putMany([product('BIG', 9_500_000_000)]);
+
+    const change = await store.applyTick(
+      'BIG',
+      tick('c', '2026-12-04T10:03:00Z'),
+      times110,
+      'n',
+    );
+
+    expect(change).toMatchObject({ status: 'updated', capped: true });
+    expect((await store.get('BIG'))?.sellingCents).toBe(9_999_999_999);
+  });
+
+  it('answers missing for a code that does not exist', async () => {
+    const change = await store.applyTick(
+      'GONE',
+      tick('d', '2026-12-04T10:04:00Z'),
+      times110,
+      'n',
+    );
+
+    expect(change).toEqual({ status: 'missing' });
+  });
+});

@@ -1,0 +1,3 @@
+export * from './dynamo-product-store.js';
+export * from './errors.js';
+export * from './product-store.js';

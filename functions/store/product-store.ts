@@ -1,0 +1,67 @@
+/**
+ * What the handlers, the worker and the seeder know of product storage.
+ * Prices are whole cents; the wire format lives in protocol/.
+ */
+
+export interface ProductRecord {
+  code: string;
+  buyingCents: number;
+  sellingCents: number;
+  description: string;
+  createdAt: string;
+  updateAt: string;
+}
+
+export type SortField =
+  | 'code'
+  | 'buying_price'
+  | 'selling_price'
+  | 'description';
+
+export interface ListQuery {
+  limit: number;
+  offset: number;
+  ordering?: { field: SortField; descending: boolean };
+  filters?: {
+    buyingCents?: number;
+    sellingCents?: number;
+    description?: string;
+  };
+}
+
+export interface ListResult {
+  count: number;
+  items: ProductRecord[];
+}
+
+/** One tick of the price task, as the store records it per product. */
+export interface TickRef {
+  id: string;
+  /** ISO time the tick was scheduled; later ticks sort after earlier. */
+  at: string;
+}
+
+export type PriceChange =
+  | { status: 'updated'; record: ProductRecord; capped: boolean }
+  | { status: 'already-applied' }
+  | { status: 'missing' };
+
+export interface ProductStore {
+  get(code: string): Promise<ProductRecord | undefined>;
+  list(query: ListQuery): Promise<ListResult>;
+  /** Writes records as given, replacing any with the same code. */
+  putMany(records: readonly ProductRecord[]): Promise<void>;
+  isEmpty(): Promise<boolean>;
+  /** Every product code, a batch at a time, for whole-catalogue tasks. */
+  scanCodes(batchSize?: number): AsyncIterable<string[]>;
+  /**
+   * Sets the selling price to `price(current)` once per tick: a tick
+   * already applied to the product, or an older one, changes nothing.
+   */
+  applyTick(
+    code: string,
+    tick: TickRef,
+    price: (sellingCents: number) => number,
+    now: string,
+  ): Promise<PriceChange>;
+}

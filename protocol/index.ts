@@ -1,0 +1,4 @@
+export * from './amqp.js';
+export * from './money.js';
+export * from './product.js';
+export * from './time.js';
