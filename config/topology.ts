@@ -29,12 +29,68 @@ export const AMQP = {
 
 export type AmqpNames = { readonly [K in keyof typeof AMQP]: string };
 
-/** Routes of the products API; paths as API Gateway declares them. */
+/**
+ * Routes of the products API, paths as API Gateway declares them. Each
+ * operation is one handler, exported under its name from
+ * functions/api/lambda.ts; `write` routes need the API key.
+ */
 export const ROUTES = [
-  { method: 'GET', path: '/api/products', operation: 'listProducts' },
-  { method: 'GET', path: '/api/products/{code}', operation: 'getProduct' },
-  { method: 'GET', path: '/api/schema', operation: 'getSchema' },
+  {
+    method: 'GET',
+    path: '/api/products',
+    operation: 'listProducts',
+    access: 'read',
+  },
+  {
+    method: 'POST',
+    path: '/api/products',
+    operation: 'createProduct',
+    access: 'write',
+  },
+  {
+    method: 'GET',
+    path: '/api/products/{code}',
+    operation: 'getProduct',
+    access: 'read',
+  },
+  {
+    method: 'PUT',
+    path: '/api/products/{code}',
+    operation: 'replaceProduct',
+    access: 'write',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/products/{code}',
+    operation: 'updateProduct',
+    access: 'write',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/products/{code}',
+    operation: 'deleteProduct',
+    access: 'write',
+  },
+  {
+    method: 'GET',
+    path: '/api/schema',
+    operation: 'getSchema',
+    access: 'read',
+  },
+  { method: 'GET', path: '/api/docs', operation: 'getDocs', access: 'read' },
 ] as const;
+
+export type Route = (typeof ROUTES)[number];
+export type Operation = Route['operation'];
+
+/** Entry points the CDK app bundles or builds, relative to the root. */
+export const ENTRIES = {
+  api: 'functions/api/lambda.ts',
+  bridge: 'functions/bridge/handler.ts',
+  worker: 'functions/worker/main.ts',
+  socketServer: 'socket-tier/server/main.ts',
+  dockerfile: 'socket-tier/Dockerfile',
+} as const;
 
 export const DEFAULTS = {
   API_PORT: 3000,
@@ -52,7 +108,7 @@ export const DEFAULTS = {
 
 /** Environment each deployed process receives, by role. */
 export const ENVIRONMENT = {
-  api: ['PRODUCTS_TABLE', 'API_KEY'],
+  api: ['PRODUCTS_TABLE', 'AMQP_URL'],
   bridge: ['AMQP_URL', 'PRICE_FACTOR'],
   worker: ['PRODUCTS_TABLE', 'AMQP_URL'],
   socketServer: ['API_URL', 'SOCKET_HOST', 'SOCKET_PORT', 'POLL_INTERVAL'],
