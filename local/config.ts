@@ -1,0 +1,73 @@
+/**
+ * The local stack's configuration: the environment names of DESIGN.md,
+ * read once and checked before anything starts.
+ */
+import {
+  DEFAULTS,
+  type Env,
+  parseSchedule,
+  readInt,
+  readOptional,
+  readPort,
+  readPositiveNumber,
+  readString,
+  readUrl,
+  readDecimal,
+  type Schedule,
+} from '../config/index.js';
+
+export interface LocalConfig {
+  apiPort: number;
+  /** Where the socket server finds the API; the local front when unset. */
+  apiUrl?: string;
+  socketHost: string;
+  socketPort: number;
+  pollIntervalMs: number;
+  schedule: Schedule;
+  priceFactor: string;
+  seedProducts: number;
+  table: string;
+  dynamodbEndpoint?: string;
+  sqsEndpoint?: string;
+  amqpUrl: string;
+  apiKey?: string;
+  /** Folder for dynalite's files; in memory when unset. */
+  dataDir?: string;
+}
+
+export function readLocalConfig(env: Env): LocalConfig {
+  const apiUrl = readOptional(env, 'API_URL');
+
+  return {
+    apiPort: readPort(env, 'API_PORT', DEFAULTS.API_PORT),
+    apiUrl:
+      apiUrl === undefined
+        ? undefined
+        : readUrl(env, 'API_URL', apiUrl, ['http:', 'https:']),
+    socketHost: readString(env, 'SOCKET_HOST', DEFAULTS.SOCKET_HOST),
+    socketPort: readPort(env, 'SOCKET_PORT', DEFAULTS.SOCKET_PORT),
+    pollIntervalMs:
+      readPositiveNumber(env, 'POLL_INTERVAL', DEFAULTS.POLL_INTERVAL) * 1000,
+    schedule: parseSchedule(
+      readString(env, 'PRICE_SCHEDULE', DEFAULTS.LOCAL_PRICE_SCHEDULE),
+    ),
+    priceFactor: readDecimal(env, 'PRICE_FACTOR', DEFAULTS.PRICE_FACTOR),
+    seedProducts: readInt(env, 'SEED_PRODUCTS', DEFAULTS.SEED_PRODUCTS, {
+      min: 0,
+      max: 1_000_000,
+    }),
+    table: readString(env, 'PRODUCTS_TABLE', DEFAULTS.PRODUCTS_TABLE),
+    dynamodbEndpoint: optionalUrl(env, 'DYNAMODB_ENDPOINT'),
+    sqsEndpoint: optionalUrl(env, 'SQS_ENDPOINT'),
+    amqpUrl: readUrl(env, 'AMQP_URL', DEFAULTS.AMQP_URL, ['amqp:', 'amqps:']),
+    apiKey: readOptional(env, 'API_KEY'),
+    dataDir: readOptional(env, 'DATA_DIR'),
+  };
+}
+
+function optionalUrl(env: Env, name: string): string | undefined {
+  const value = readOptional(env, name);
+  if (value === undefined) return undefined;
+
+  return readUrl(env, name, value, ['http:', 'https:']);
+}
