@@ -14,13 +14,21 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { MAX_CENTS } from '../../protocol/money.js';
-import { ConflictError, StoreError, StoreUnavailableError } from './errors.js';
+import {
+  ConflictError,
+  ProductExistsError,
+  ProductMissingError,
+  StoreError,
+  StoreUnavailableError,
+} from './errors.js';
 import type {
   ListQuery,
   ListResult,
@@ -174,6 +182,73 @@ export class DynamoProductStore implements ProductStore {
       if (codes.length > 0) return false;
     }
     return true;
+  }
+
+  async create(record: ProductRecord): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(record),
+          ConditionExpression: 'attribute_not_exists(code)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ProductExistsError(record.code, { cause: error });
+      }
+      throw translate(error, 'create product');
+    }
+  }
+
+  async replace(
+    record: ProductRecord,
+    expectedUpdateAt?: string,
+  ): Promise<ProductRecord> {
+    const guard = expectedUpdateAt === undefined ? '' : ' AND update_at = :was';
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { code: record.code },
+          UpdateExpression:
+            'SET buying_cents = :buying, selling_cents = :selling, ' +
+            'description = :description, update_at = :now',
+          ConditionExpression: `attribute_exists(code)${guard}`,
+          ExpressionAttributeValues: {
+            ':buying': record.buyingCents,
+            ':selling': record.sellingCents,
+            ':description': record.description,
+            ':now': record.updateAt,
+            ...(expectedUpdateAt !== undefined && { ':was': expectedUpdateAt }),
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return toRecord(Attributes as Item);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw (await this.get(record.code))
+          ? new ConflictError(record.code, { cause: error })
+          : new ProductMissingError(record.code, { cause: error });
+      }
+      throw translate(error, 'replace product');
+    }
+  }
+
+  async delete(code: string): Promise<ProductRecord | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { code },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes ? toRecord(Attributes as Item) : undefined;
+    } catch (error) {
+      throw translate(error, 'delete product');
+    }
   }
 
   async *scanCodes(batchSize = 100): AsyncIterable<string[]> {

@@ -24,3 +24,27 @@ export class ConflictError extends StoreError {
     super(`product ${code} kept changing during the update`, options);
   }
 }
+
+/** A create named a code that is already taken. */
+export class ProductExistsError extends StoreError {
+  override readonly name = 'ProductExistsError';
+
+  constructor(
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`product ${code} already exists`, options);
+  }
+}
+
+/** A replace or delete named a code that does not exist. */
+export class ProductMissingError extends StoreError {
+  override readonly name = 'ProductMissingError';
+
+  constructor(
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`product ${code} does not exist`, options);
+  }
+}

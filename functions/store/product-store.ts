@@ -52,6 +52,20 @@ export interface ProductStore {
   /** Writes records as given, replacing any with the same code. */
   putMany(records: readonly ProductRecord[]): Promise<void>;
   isEmpty(): Promise<boolean>;
+  /** Adds a product; ProductExistsError when the code is taken. */
+  create(record: ProductRecord): Promise<void>;
+  /**
+   * Replaces a product's fields, keeping what the price task recorded.
+   * ProductMissingError when it does not exist; ConflictError when
+   * `expectedUpdateAt` is given and the product changed since.
+   * Answers the product as it was before.
+   */
+  replace(
+    record: ProductRecord,
+    expectedUpdateAt?: string,
+  ): Promise<ProductRecord>;
+  /** Removes a product; answers it, or undefined when there was none. */
+  delete(code: string): Promise<ProductRecord | undefined>;
   /** Every product code, a batch at a time, for whole-catalogue tasks. */
   scanCodes(batchSize?: number): AsyncIterable<string[]>;
   /**
