@@ -6,13 +6,13 @@ import {
   DEFAULTS,
   type Env,
   parseSchedule,
+  readDecimal,
   readInt,
   readOptional,
   readPort,
   readPositiveNumber,
   readString,
   readUrl,
-  readDecimal,
   type Schedule,
 } from '../config/index.js';
 

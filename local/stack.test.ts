@@ -100,7 +100,9 @@ describe('the local stack, end to end over real RabbitMQ', () => {
     const line = await legacyRequest(stack.socketPort, 'GET+PRODUCTS+{}+');
 
     expect(line.startsWith('LIST+PRODUCTS+')).toBe(true);
-    const results = JSON.parse(line.slice('LIST+PRODUCTS+'.length)) as unknown[];
+    const results = JSON.parse(
+      line.slice('LIST+PRODUCTS+'.length),
+    ) as unknown[];
     expect(results).toHaveLength(30);
     expect(results.every(isProduct)).toBe(true);
   });

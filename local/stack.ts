@@ -9,8 +9,8 @@ import amqp from 'amqplib';
 import { redactUrl } from '../config/env.js';
 import { AMQP, type AmqpNames } from '../config/topology.js';
 import { createApiRouter } from '../functions/api/router.js';
-import { createBridgeHandler } from '../functions/bridge/bridge-handler.js';
 import { AmqpTaskPublisher } from '../functions/bridge/amqp-task-publisher.js';
+import { createBridgeHandler } from '../functions/bridge/bridge-handler.js';
 import { createAmqpProductEvents } from '../functions/events/amqp-product-events.js';
 import {
   type ProductEvents,
@@ -117,8 +117,7 @@ export async function startLocalStack(
     stoppers.push(() => poller.stop());
     const scheduler = startScheduler({
       schedule: config.schedule,
-      send: (event) =>
-        sendToQueue(sqs.value.client, sqs.value.ticksUrl, event),
+      send: (event) => sendToQueue(sqs.value.client, sqs.value.ticksUrl, event),
       logger,
     });
     stoppers.push(() => scheduler.stop());
