@@ -108,6 +108,15 @@ export class Connection implements Watcher {
     return this.#mode;
   }
 
+  /** What waits to be sent: states here, bytes in the socket buffer. */
+  backlog(): { states: number; answers: number; bytes: number } {
+    return {
+      states: this.#outbox.states,
+      answers: this.#outbox.answers,
+      bytes: this.#socket.writableLength,
+    };
+  }
+
   /** Says goodbye to a framed client and closes. */
   shutdown(): void {
     if (this.#mode === 'framed') {

@@ -9,7 +9,7 @@ import {
   startTestApi,
   type TestApi,
 } from '../testing/products-api.js';
-import { RawClient, sleep } from '../testing/raw-client.js';
+import { RawClient, sleep, waitFor } from '../testing/raw-client.js';
 import { type SocketServer, startSocketServer } from './server.js';
 
 const POLL_MS = 100;
@@ -281,5 +281,229 @@ describe('the socket server', () => {
       );
       await client.closed();
     });
+  });
+});
+
+describe('the socket server when the API is down or slow', () => {
+  let api: TestApi;
+  let server: SocketServer;
+  const logger = memoryLogger();
+  const products = Array.from({ length: 4 }, (_, index) =>
+    makeProduct(700 + index),
+  );
+  const code = (index: number) => (products[index] as Product).code;
+
+  beforeAll(async () => {
+    api = await startTestApi(products);
+    server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      apiUrl: api.url,
+      pollIntervalMs: 50,
+      upstreamTimeoutMs: 300,
+      logger,
+    });
+  });
+
+  afterEach(() => {
+    api.down = false;
+    api.delayMs = 0;
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await api.close();
+  });
+
+  it('tells watchers once, then resumes the watch by itself', async () => {
+    const client = await RawClient.open(server.port);
+    client.write(`{"id":1,"op":"watch","codes":["${code(0)}"]}\n`);
+    await client.json();
+
+    api.down = true;
+    const error = await client.json();
+    await sleep(300);
+    const during = client.rest();
+    api.down = false;
+    const after = api.reprice(code(0), 123_456);
+    const update = await client.json();
+
+    client.destroy();
+    expect(error).toEqual({
+      id: null,
+      type: 'error',
+      error: {
+        code: 'upstream',
+        message: 'the products API is unavailable',
+        product: code(0),
+      },
+    });
+    expect(during).toEqual([]);
+    expect(update).toMatchObject({ type: 'update', product: after });
+    const messages = logger.entries.map((entry) => entry.msg);
+    expect(messages).toEqual(
+      expect.arrayContaining(['upstream failing', 'upstream back']),
+    );
+  });
+
+  it('answers a watch made while the API is down, then the product', async () => {
+    api.down = true;
+    const client = await RawClient.open(server.port);
+    client.write(`{"id":9,"op":"watch","codes":["${code(1)}"]}\n`);
+    const error = await client.json();
+
+    api.down = false;
+    const update = await client.json();
+
+    client.destroy();
+    expect(error).toMatchObject({ id: 9, error: { code: 'upstream' } });
+    expect(update).toEqual({
+      type: 'update',
+      product: products[1],
+      changed: [
+        'code',
+        'buying_price',
+        'selling_price',
+        'description',
+        'created_at',
+        'update_at',
+      ],
+    });
+  });
+
+  it.each([
+    ['down', () => (api.down = true)],
+    ['slower than the timeout', () => (api.delayMs = 1000)],
+  ])(
+    'answers list and get with upstream when the API is %s',
+    async (_name, breakApi) => {
+      const client = await RawClient.open(server.port);
+      breakApi();
+
+      client.write('{"id":1,"op":"list"}\n');
+      client.write(`{"id":2,"op":"get","code":"${code(2)}"}\n`);
+      const answers = [await client.json(), await client.json()];
+
+      client.destroy();
+      for (const id of [1, 2]) {
+        expect(answers).toContainEqual({
+          id,
+          type: 'error',
+          error: {
+            code: 'upstream',
+            message: 'the products API is unavailable',
+          },
+        });
+      }
+    },
+  );
+
+  it('answers a list the API refuses with bad_request and its reason', async () => {
+    const client = await RawClient.open(server.port);
+
+    client.write('{"id":1,"op":"list","query":{"selling_price":"abc"}}\n');
+
+    expect(await client.json()).toEqual({
+      id: 1,
+      type: 'error',
+      error: { code: 'bad_request', message: 'selling_price: Enter a number.' },
+    });
+    client.destroy();
+  });
+});
+
+describe('the socket server with a client that does not read', () => {
+  it('keeps one waiting state per code and serves others at full speed', async () => {
+    const big = { ...makeProduct(800), description: 'd'.repeat(40_000) };
+    const api = await startTestApi([big]);
+    const server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      apiUrl: api.url,
+      pollIntervalMs: 5,
+      logger: memoryLogger(),
+    });
+    const watch = `{"id":1,"op":"watch","codes":["${big.code}"]}\n`;
+    const slow = await RawClient.open(server.port);
+    const fast = await RawClient.open(server.port);
+    slow.write(watch);
+    fast.write(watch);
+    await slow.json();
+    await fast.json();
+    slow.socket.pause();
+
+    let last = big;
+    const changes = 300;
+    let fastSeen = 0;
+    let peakStates = 0;
+    let peakBytes = 0;
+    for (let change = 1; change <= changes; change += 1) {
+      last = api.reprice(big.code, 200_000 + change);
+      await waitFor(() => {
+        while (fast.rest().length > 0) {
+          const update = JSON.parse(fast.rest()[0] as string);
+          fast.line();
+          fastSeen += 1;
+          if (update.product.update_at === last.update_at) return true;
+        }
+        return false;
+      });
+      const stats = server.stats();
+      peakStates = Math.max(peakStates, stats.maxQueuedStates);
+      peakBytes = Math.max(peakBytes, stats.bufferedBytes);
+    }
+    slow.socket.resume();
+    const slowStates: Product[] = [];
+    await waitFor(() => {
+      while (slow.rest().length > 0) {
+        slowStates.push(JSON.parse(slow.rest()[0] as string).product);
+        slow.line();
+      }
+      return slowStates.at(-1)?.update_at === last.update_at;
+    });
+
+    slow.destroy();
+    fast.destroy();
+    await server.close();
+    await api.close();
+    expect(fastSeen).toBe(changes);
+    expect(peakStates).toBe(1);
+    expect(peakBytes).toBeLessThan(256 * 1024);
+    expect(slowStates.length).toBeLessThan(changes);
+    expect(slowStates.at(-1)).toEqual(last);
+  }, 60_000);
+});
+
+describe('the socket server shutting down', () => {
+  it('says bye to framed clients, closes the others, and ends soon', async () => {
+    const product = makeProduct(900);
+    const api = await startTestApi([product]);
+    const server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      apiUrl: api.url,
+      pollIntervalMs: 50,
+      logger: memoryLogger(),
+    });
+    const framed = await RawClient.open(server.port);
+    const legacy = await RawClient.open(server.port);
+    const silent = await RawClient.open(server.port);
+    framed.write(`{"id":1,"op":"watch","codes":["${product.code}"]}\n`);
+    legacy.write(`GET+PRODUCT+{"code": "${product.code}"}+`);
+    await framed.json();
+    await legacy.line();
+    silent.socket.pause();
+
+    const started = Date.now();
+    await server.close();
+    const took = Date.now() - started;
+
+    await framed.closed();
+    await legacy.closed();
+    expect(await framed.json()).toEqual({ type: 'bye', reason: 'shutdown' });
+    expect(legacy.rest()).toEqual([]);
+    expect(took).toBeLessThan(5000);
+    silent.destroy();
+    await api.close();
   });
 });

@@ -38,6 +38,10 @@ export interface SocketServerOptions extends Partial<SocketLimits> {
   logger: Logger;
   /** How long an API request may take before it counts as failed. */
   upstreamTimeoutMs?: number;
+  /** How long start-up waits for the events subscription. */
+  eventsReadyMs?: number;
+  /** First pause before trying the broker again. */
+  eventsRetryMs?: number;
 }
 
 export interface SocketServer {
@@ -50,6 +54,12 @@ export interface SocketServer {
 export interface ServerStats extends HubStats {
   connections: number;
   upstreamRequests: number;
+  /** Product states waiting in connections' queues, all together. */
+  queuedStates: number;
+  /** The most states waiting for any one connection. */
+  maxQueuedStates: number;
+  /** Bytes waiting in socket buffers, all together. */
+  bufferedBytes: number;
 }
 
 /** Why a connection is turned away at once. */
@@ -76,8 +86,9 @@ export async function startSocketServer(
       exchange: options.eventsExchange,
       logger,
       onProduct: (product) => hub.offer(product),
+      retryMs: options.eventsRetryMs,
     });
-    await events.ready;
+    await settledWithin(events.ready, options.eventsReadyMs ?? 3000);
   }
   const connections = new Set<Connection>();
   const perAddress = new Map<string, number>();
@@ -131,11 +142,25 @@ export async function startSocketServer(
 
   return {
     port,
-    stats: () => ({
-      ...hub.stats(),
-      connections: connections.size,
-      upstreamRequests: upstream.requests,
-    }),
+    stats: () => {
+      let queuedStates = 0;
+      let maxQueuedStates = 0;
+      let bufferedBytes = 0;
+      for (const connection of connections) {
+        const backlog = connection.backlog();
+        queuedStates += backlog.states;
+        maxQueuedStates = Math.max(maxQueuedStates, backlog.states);
+        bufferedBytes += backlog.bytes;
+      }
+      return {
+        ...hub.stats(),
+        connections: connections.size,
+        upstreamRequests: upstream.requests,
+        queuedStates,
+        maxQueuedStates,
+        bufferedBytes,
+      };
+    },
     async close() {
       if (closing) return;
       closing = true;
@@ -152,6 +177,16 @@ export async function startSocketServer(
       logger.info('socket server closed');
     },
   };
+}
+
+/** Waits for `promise`, but no longer than `ms`. */
+async function settledWithin(promise: Promise<unknown>, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise, late]);
+  clearTimeout(timer);
 }
 
 function pickLimits(options: Partial<SocketLimits>): SocketLimits {

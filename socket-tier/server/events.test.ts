@@ -1,0 +1,169 @@
+/**
+ * The fast path over a real RabbitMQ: product events on a topic
+ * exchange of this test's own, pushed to watchers long before any poll.
+ */
+import amqp from 'amqplib';
+import { memoryLogger } from '../../functions/shared/logger.js';
+import type { Product } from '../../protocol/index.js';
+import { AMQP_URL, uniqueAmqpNames } from '../../test/rabbit.js';
+import {
+  makeProduct,
+  startTestApi,
+  type TestApi,
+} from '../testing/products-api.js';
+import { RawClient, sleep } from '../testing/raw-client.js';
+import { type SocketServer, startSocketServer } from './server.js';
+
+/** Far longer than any test here: a change seen came by an event. */
+const POLL_MS = 60_000;
+
+describe('the socket server with product events', () => {
+  const names = uniqueAmqpNames();
+  const logger = memoryLogger();
+  let api: TestApi;
+  let server: SocketServer;
+  let connection: amqp.ChannelModel;
+  let channel: amqp.Channel;
+  const clients: RawClient[] = [];
+  const products = Array.from({ length: 6 }, (_, index) =>
+    makeProduct(300 + index),
+  );
+
+  const publish = (body: unknown, code: string) =>
+    channel.publish(
+      names.eventsExchange,
+      `${names.eventRoutingPrefix}${code}`,
+      Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    );
+
+  const watch = async (product: Product) => {
+    const client = await RawClient.open(server.port);
+    clients.push(client);
+    client.write(`{"id":1,"op":"watch","codes":["${product.code}"]}\n`);
+    await client.json();
+    return client;
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi(products);
+    server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      apiUrl: api.url,
+      pollIntervalMs: POLL_MS,
+      amqpUrl: AMQP_URL,
+      eventsExchange: names.eventsExchange,
+      logger,
+    });
+    connection = await amqp.connect(AMQP_URL);
+    channel = await connection.createChannel();
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.destroy();
+    await server.close();
+    await api.close();
+    await channel.deleteExchange(names.eventsExchange);
+    await connection.close();
+  });
+
+  it('subscribes to the events exchange at start', () => {
+    const subscribed = logger.entries.find(
+      (entry) => entry.msg === 'events subscribed',
+    );
+
+    expect(subscribed?.exchange).toBe(names.eventsExchange);
+  });
+
+  it('pushes the state an event carries, without its tick', async () => {
+    const client = await watch(products[0] as Product);
+    const after = api.reprice(products[0]?.code as string, 987_654);
+
+    publish({ ...after, tick: 'tick-1' }, after.code);
+
+    expect(await client.json()).toEqual({
+      type: 'update',
+      product: after,
+      changed: ['selling_price', 'update_at'],
+    });
+  });
+
+  it('ignores an event older than the state it holds', async () => {
+    const product = products[1] as Product;
+    const client = await watch(product);
+    const stale = {
+      ...product,
+      selling_price: '1.00',
+      update_at: '2020-01-01T00:00:00.000000+00:00',
+    };
+
+    publish(stale, product.code);
+    const after = api.reprice(product.code, 111_111);
+    publish(after, product.code);
+
+    expect(await client.json()).toMatchObject({ product: after });
+  });
+
+  it('pushes a change once when the same event comes twice', async () => {
+    const product = products[2] as Product;
+    const client = await watch(product);
+    const after = api.reprice(product.code, 222_222);
+
+    publish(after, product.code);
+    publish(after, product.code);
+    await client.json();
+    await sleep(200);
+
+    expect(client.rest()).toEqual([]);
+  });
+
+  it('skips event bodies that are not products and keeps going', async () => {
+    const product = products[3] as Product;
+    const client = await watch(product);
+
+    publish('not json', product.code);
+    publish({ code: product.code }, product.code);
+    const after = api.reprice(product.code, 333_333);
+    publish(after, product.code);
+
+    expect(await client.json()).toMatchObject({ product: after });
+    const ignored = logger.entries.filter(
+      (entry) => entry.msg === 'event ignored',
+    );
+    expect(ignored.map((entry) => entry.reason)).toEqual(
+      expect.arrayContaining(['not JSON', 'not a product']),
+    );
+  });
+});
+
+describe('the socket server without a broker', () => {
+  it('starts, says so, and serves watches by polling', async () => {
+    const logger = memoryLogger();
+    const product = makeProduct(400);
+    const api = await startTestApi([product]);
+    const server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      apiUrl: api.url,
+      pollIntervalMs: 50,
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:1',
+      eventsRetryMs: 60_000,
+      logger,
+    });
+    const client = await RawClient.open(server.port);
+    client.write(`{"id":1,"op":"watch","codes":["${product.code}"]}\n`);
+    await client.json();
+
+    const after = api.reprice(product.code, 444_444);
+    const update = await client.json();
+
+    client.destroy();
+    await server.close();
+    await api.close();
+    expect(update.product).toEqual(after);
+    const warned = logger.entries.filter(
+      (entry) => entry.msg === 'events unavailable, polling only',
+    );
+    expect(warned).toHaveLength(1);
+  });
+});
