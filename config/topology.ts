@@ -113,3 +113,22 @@ export const ENVIRONMENT = {
   worker: ['PRODUCTS_TABLE', 'AMQP_URL'],
   socketServer: ['API_URL', 'SOCKET_HOST', 'SOCKET_PORT', 'POLL_INTERVAL'],
 } as const;
+
+/**
+ * The LocalStack variant (localstack.yml): compose service names and the
+ * ports each publishes on the host. Lambda functions inside LocalStack
+ * reach RabbitMQ by its service name on the compose network.
+ */
+export const LOCALSTACK = {
+  services: {
+    localstack: 'localstack',
+    rabbitmq: 'rabbitmq',
+    worker: 'worker',
+    socketServer: 'socket-server',
+  },
+  network: 'product-feed',
+  edgePort: 4566,
+  amqpPort: 5672,
+  amqpUrl: 'amqp://guest:guest@rabbitmq:5672',
+  region: 'us-east-1',
+} as const;

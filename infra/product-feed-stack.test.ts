@@ -1,0 +1,517 @@
+import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import {
+  DEFAULTS,
+  ENTRIES,
+  ENVIRONMENT,
+  LOCALSTACK,
+  MAX_TICK_RECEIVES,
+  QUEUES,
+  ROUTES,
+  TABLE_NAME,
+} from '../config/topology.js';
+import { ProductFeedStack } from './product-feed-stack.js';
+import { readSettings } from './settings.js';
+import { PRODUCTS_TABLE_KEYS } from './table-schema.js';
+import {
+  actionsOf,
+  containerNamed,
+  environmentOf,
+  functionByHandler,
+  only,
+  queueNamed,
+  resourcePath,
+  resourcesOf,
+  statementsOfFunction,
+  statementsOfRole,
+} from './template-queries.js';
+
+interface Synthesized {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly template: Template;
+}
+
+function synth(context: Record<string, string>): Synthesized {
+  const app = new App();
+  const settings = readSettings((key) => context[key], {});
+  const stack = new ProductFeedStack(app, 'Feed', {
+    settings,
+    tableSchema: PRODUCTS_TABLE_KEYS,
+  });
+
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+function nagViolations(stack: Stack): string[] {
+  const report = new AwsSolutionsChecks(undefined).validateScope(stack);
+
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map(
+      (resource) => `${violation.ruleName} at ${resource.constructPath}`,
+    ),
+  );
+}
+
+function acknowledgements(stack: Stack): [string, string][] {
+  return stack.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata
+        .filter(
+          (entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY,
+        )
+        .flatMap((entry) => Object.entries(entry.data as object)),
+    );
+}
+
+const TABLE_READS = new Set([
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+]);
+const TABLE_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+
+const READ_ROUTES = ROUTES.filter((route) => route.access === 'read');
+const WRITE_ROUTES = ROUTES.filter((route) => route.access === 'write');
+
+// Bundling every function and fingerprinting the image context takes a
+// while: each target is synthesized once for the whole file.
+const SYNTH_TIMEOUT = 120_000;
+
+describe('the AWS target', () => {
+  let aws: Synthesized;
+
+  beforeAll(() => {
+    aws = synth({});
+  }, SYNTH_TIMEOUT);
+
+  it('keeps products in an on-demand table with point-in-time recovery', () => {
+    aws.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        TableName: TABLE_NAME,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: PRODUCTS_TABLE_KEYS.KeySchema,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    });
+  });
+
+  it('bundles one Node 22 arm64 function per route operation', () => {
+    for (const route of ROUTES) {
+      const [, resource] = functionByHandler(aws.template, route.operation);
+
+      expect(resource.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+      });
+    }
+  });
+
+  it('routes each method and path to the function of its operation', () => {
+    const methods = resourcesOf(aws.template, 'AWS::ApiGateway::Method');
+
+    for (const route of ROUTES) {
+      const [functionId] = functionByHandler(aws.template, route.operation);
+      const method = methods.find(
+        ([, resource]) => resource.Properties.OperationName === route.operation,
+      );
+      const properties = method?.[1].Properties ?? {};
+      const resourceId = (properties.ResourceId as { Ref: string }).Ref;
+
+      expect(properties.HttpMethod).toBe(route.method);
+      expect(resourcePath(aws.template, resourceId)).toBe(route.path);
+      expect(JSON.stringify(properties.Integration)).toContain(functionId);
+      expect(properties.ApiKeyRequired).toBe(route.access === 'write');
+    }
+    expect(methods).toHaveLength(ROUTES.length);
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    aws.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"requestId"'),
+      },
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          ThrottlingRateLimit: Match.anyValue(),
+          ThrottlingBurstLimit: Match.anyValue(),
+        }),
+      ]),
+    });
+  });
+
+  it('ties the write key to a throttled usage plan on the stage', () => {
+    const [planId] = only(
+      resourcesOf(aws.template, 'AWS::ApiGateway::UsagePlan'),
+      'AWS::ApiGateway::UsagePlan',
+    );
+    const [keyId] = only(
+      resourcesOf(aws.template, 'AWS::ApiGateway::ApiKey'),
+      'AWS::ApiGateway::ApiKey',
+    );
+
+    aws.template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+      Throttle: { RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() },
+    });
+    aws.template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyId: { Ref: keyId },
+      UsagePlanId: { Ref: planId },
+    });
+  });
+
+  it('answers unknown paths with a JSON 404 instead of a 403', () => {
+    aws.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: { 'application/json': '{"detail": "Not found."}' },
+    });
+  });
+
+  it('puts a tick on the ticks queue on the default schedule', () => {
+    const [queueId] = queueNamed(aws.template, QUEUES.ticks);
+
+    aws.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: DEFAULTS.PRICE_SCHEDULE,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } })],
+    });
+  });
+
+  it('moves a tick to the DLQ after MAX_TICK_RECEIVES receives', () => {
+    const [dlqId] = queueNamed(aws.template, QUEUES.ticksDlq);
+
+    aws.template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: QUEUES.ticks,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+        maxReceiveCount: MAX_TICK_RECEIVES,
+      },
+    });
+  });
+
+  it('feeds the bridge from the ticks queue with partial batch responses', () => {
+    const [bridgeId] = functionByHandler(aws.template, 'handler');
+    const [queueId] = queueNamed(aws.template, QUEUES.ticks);
+
+    aws.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: bridgeId },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('hides a received tick for longer than the bridge may run', () => {
+    const [, bridge] = functionByHandler(aws.template, 'handler');
+    const [, queue] = queueNamed(aws.template, QUEUES.ticks);
+
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThan(
+      bridge.Properties.Timeout as number,
+    );
+  });
+
+  it('alarms on the first tick in the DLQ, to the alarm topic', () => {
+    const [dlqId] = queueNamed(aws.template, QUEUES.ticksDlq);
+    const [topicId] = only(
+      resourcesOf(aws.template, 'AWS::SNS::Topic'),
+      'AWS::SNS::Topic',
+    );
+
+    aws.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } },
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
+  it('runs a private RabbitMQ broker whose password stays in Secrets Manager', () => {
+    const [, broker] = only(
+      resourcesOf(aws.template, 'AWS::AmazonMQ::Broker'),
+      'broker',
+    );
+    const users = broker.Properties.Users as { Password: unknown }[];
+
+    expect(broker.Properties).toMatchObject({
+      EngineType: 'RABBITMQ',
+      PubliclyAccessible: false,
+    });
+    expect(JSON.stringify(users[0]?.Password)).toMatch(
+      /\{\{resolve:secretsmanager:.*:SecretString:password::\}\}/,
+    );
+    aws.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
+    });
+  });
+
+  it('builds the worker and socket server from the socket tier Dockerfile', () => {
+    const assembly = aws.app.synth();
+    const manifests = assembly.artifacts.filter(
+      (artifact) => artifact instanceof AssetManifestArtifact,
+    );
+    const images = manifests.flatMap((manifest) =>
+      Object.values(manifest.contents.dockerImages ?? {}),
+    );
+
+    expect(images.map((image) => image.source)).toEqual([
+      expect.objectContaining({
+        dockerFile: ENTRIES.dockerfile,
+        platform: 'linux/arm64',
+      }),
+    ]);
+    aws.template.resourcePropertiesCountIs(
+      'AWS::ECS::Service',
+      { LaunchType: 'FARGATE' },
+      2,
+    );
+    aws.template.allResourcesProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'ARM64' },
+    });
+  });
+
+  it('puts the socket servers behind a network load balancer on TCP', () => {
+    aws.template.hasResourceProperties(
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      { Type: 'network', Scheme: 'internet-facing' },
+    );
+    aws.template.hasResourceProperties(
+      'AWS::ElasticLoadBalancingV2::Listener',
+      { Protocol: 'TCP', Port: DEFAULTS.SOCKET_PORT },
+    );
+    aws.template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [
+        {
+          ContainerName: 'SocketServer',
+          ContainerPort: DEFAULTS.SOCKET_PORT,
+          TargetGroupArn: Match.anyValue(),
+        },
+      ],
+    });
+  });
+
+  it('gives every process exactly the environment names of its role', () => {
+    const namesOf = (name: string): string[] => {
+      const { container } = containerNamed(aws.template, name);
+      return [
+        ...(container.Environment ?? []).map((each) => each.Name),
+        ...(container.Secrets ?? []).map((each) => each.Name),
+      ].sort();
+    };
+
+    for (const route of ROUTES) {
+      const [, resource] = functionByHandler(aws.template, route.operation);
+      expect(Object.keys(environmentOf(resource)).sort()).toEqual(
+        [...ENVIRONMENT.api].sort(),
+      );
+    }
+    const [, bridge] = functionByHandler(aws.template, 'handler');
+    expect(Object.keys(environmentOf(bridge)).sort()).toEqual(
+      [...ENVIRONMENT.bridge].sort(),
+    );
+    expect(namesOf('Worker')).toEqual([...ENVIRONMENT.worker].sort());
+    expect(namesOf('SocketServer')).toEqual(
+      [...ENVIRONMENT.socketServer].sort(),
+    );
+  });
+
+  it('hands containers the AMQP URL as a secret, not as plain text', () => {
+    const { container } = containerNamed(aws.template, 'Worker');
+
+    expect(container.Secrets?.map((each) => each.Name)).toEqual(['AMQP_URL']);
+  });
+
+  it('lets read routes read the table and nothing more', () => {
+    for (const route of READ_ROUTES) {
+      const [, resource] = functionByHandler(aws.template, route.operation);
+      const actions = actionsOf(
+        statementsOfFunction(aws.template, resource),
+        'dynamodb:',
+      );
+
+      expect(actions.size).toBeGreaterThan(0);
+      expect([...actions].filter((action) => !TABLE_READS.has(action))).toEqual(
+        [],
+      );
+    }
+  });
+
+  it('lets write routes and the worker change products', () => {
+    const { task } = containerNamed(aws.template, 'Worker');
+    const taskRole = task.Properties.TaskRoleArn as { 'Fn::GetAtt': string[] };
+    const workerActions = actionsOf(
+      statementsOfRole(aws.template, taskRole['Fn::GetAtt'][0] as string),
+      'dynamodb:',
+    );
+
+    for (const route of WRITE_ROUTES) {
+      const [, resource] = functionByHandler(aws.template, route.operation);
+      const actions = actionsOf(
+        statementsOfFunction(aws.template, resource),
+        'dynamodb:',
+      );
+      expect([...actions]).toEqual(expect.arrayContaining(TABLE_WRITES));
+    }
+    expect([...workerActions]).toEqual(expect.arrayContaining(TABLE_WRITES));
+  });
+
+  it('gives the bridge no access to the table', () => {
+    const [, bridge] = functionByHandler(aws.template, 'handler');
+
+    expect(
+      actionsOf(statementsOfFunction(aws.template, bridge), 'dynamodb:'),
+    ).toEqual(new Set());
+  });
+
+  it('lets each function write only to its own log group', () => {
+    const [, resource] = functionByHandler(aws.template, 'listProducts');
+    const logging = resource.Properties.LoggingConfig as {
+      LogGroup: { Ref: string };
+    };
+    const logStatements = statementsOfFunction(aws.template, resource).filter(
+      (statement) => actionsOf([statement], 'logs:').size > 0,
+    );
+
+    expect(logStatements).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [logging.LogGroup.Ref, 'Arn'] },
+      }),
+    ]);
+  });
+
+  it('outputs the API URL, socket endpoint and queue URLs', () => {
+    const outputs = Object.keys(aws.template.findOutputs('*'));
+
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'SocketEndpoint',
+        'TicksQueueUrl',
+        'TicksDeadLetterQueueUrl',
+      ]),
+    );
+  });
+
+  it('passes the cdk-nag AWS Solutions checks', () => {
+    expect(nagViolations(aws.stack)).toEqual([]);
+  });
+
+  it('gives a reason for every acknowledged cdk-nag finding', () => {
+    const acknowledged = acknowledgements(aws.stack);
+
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [, reason] of acknowledged) {
+      expect(reason.length).toBeGreaterThan(30);
+    }
+  });
+});
+
+describe('the LocalStack target', () => {
+  let local: Synthesized;
+
+  beforeAll(() => {
+    local = synth({ target: 'localstack' });
+  }, SYNTH_TIMEOUT);
+
+  it('has no Amazon MQ, ECS, VPC or load balancer', () => {
+    const types = new Set(
+      Object.values(local.template.toJSON().Resources).map(
+        (resource) => (resource as { Type: string }).Type,
+      ),
+    );
+
+    expect(
+      [...types].filter((type) =>
+        /^AWS::(AmazonMQ|ECS|EC2|ElasticLoadBalancingV2)::/.test(type),
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps the API, schedule, queues and table of the AWS target', () => {
+    local.template.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
+    local.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: DEFAULTS.PRICE_SCHEDULE,
+    });
+    local.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    local.template.resourceCountIs('AWS::SQS::Queue', 2);
+    local.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  it('gives functions the compose RabbitMQ URL, outside any VPC', () => {
+    const handlers = [...ROUTES.map((route) => route.operation), 'handler'];
+
+    for (const handler of handlers) {
+      const [, resource] = functionByHandler(local.template, handler);
+      expect(environmentOf(resource).AMQP_URL).toBe(LOCALSTACK.amqpUrl);
+      expect(resource.Properties.VpcConfig).toBeUndefined();
+    }
+  });
+
+  it('gives every function exactly the environment names of its role', () => {
+    const [, bridge] = functionByHandler(local.template, 'handler');
+    const [, list] = functionByHandler(local.template, 'listProducts');
+
+    expect(Object.keys(environmentOf(bridge)).sort()).toEqual(
+      [...ENVIRONMENT.bridge].sort(),
+    );
+    expect(Object.keys(environmentOf(list)).sort()).toEqual(
+      [...ENVIRONMENT.api].sort(),
+    );
+  });
+
+  it('outputs the API URL as the compose socket server reaches it', () => {
+    const outputs = local.template.findOutputs('ComposeApiUrl');
+
+    expect(JSON.stringify(outputs)).toContain(
+      `http://${LOCALSTACK.services.localstack}:${LOCALSTACK.edgePort}`,
+    );
+  });
+
+  it('passes the cdk-nag AWS Solutions checks', () => {
+    expect(nagViolations(local.stack)).toEqual([]);
+  });
+});
+
+describe('an existing broker', () => {
+  let external: Synthesized;
+  const secretArn =
+    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:amqp-AbCdEf';
+
+  beforeAll(() => {
+    external = synth({ amqpSecretArn: secretArn });
+  }, SYNTH_TIMEOUT);
+
+  it('replaces Amazon MQ and reaches every process through its secret', () => {
+    const [, bridge] = functionByHandler(external.template, 'handler');
+    const { container } = containerNamed(external.template, 'Worker');
+
+    external.template.resourceCountIs('AWS::AmazonMQ::Broker', 0);
+    expect(JSON.stringify(environmentOf(bridge).AMQP_URL)).toContain(
+      `{{resolve:secretsmanager:${secretArn}:SecretString:::}}`,
+    );
+    expect(JSON.stringify(container.Secrets)).toContain(secretArn);
+  });
+
+  it('passes the cdk-nag AWS Solutions checks', () => {
+    expect(nagViolations(external.stack)).toEqual([]);
+  });
+});
