@@ -105,9 +105,46 @@ export function parseClientArgs(argv: string[], env: Env): ClientOptions {
   }
 }
 
+/**
+ * Joins each string option to its value, so a value that starts with
+ * `-` (a descending ordering) is not taken for an option.
+ */
+function joinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const token = argv[i] as string;
+    const name = token.startsWith('--') ? token.slice(2) : '';
+    const next = argv[i + 1];
+    if (STRING_OPTIONS.has(name) && next !== undefined) {
+      out.push(`${token}=${next}`);
+      i += 1;
+    } else {
+      out.push(token);
+    }
+  }
+
+  return out;
+}
+
+const STRING_OPTIONS = new Set([
+  'host',
+  'port',
+  'limit',
+  'offset',
+  'page',
+  'ordering',
+  'selling-price',
+  'buying-price',
+  'description',
+  'max-updates',
+  'until',
+  'for',
+  'retries',
+]);
+
 function parse(argv: string[]) {
   return parseArgs({
-    args: argv,
+    args: joinValues(argv),
     allowPositionals: true,
     strict: true,
     options: {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 /**
  * The client's commands end to end over real TCP: a real socket server
  * on 127.0.0.1 in front of a real HTTP products API the tests steer.
@@ -10,7 +11,7 @@ import {
   startTestApi,
   type TestApi,
 } from '../testing/products-api.js';
-import { sleep } from '../testing/raw-client.js';
+import { sleep, waitFor } from '../testing/raw-client.js';
 import { type ClientOptions, parseClientArgs } from './options.js';
 import { type ClientIo, run } from './run.js';
 
@@ -212,5 +213,171 @@ describe('the client', () => {
     controller.abort();
 
     expect((await watch.done).code).toBe(130);
+  });
+
+  it('redraws a live table in place on a terminal, never clearing the screen', async () => {
+    const stdout = Object.assign(new Capture(), { isTTY: true });
+    const stderr = new Capture();
+    const done = run(options('watch', code(8), code(9), '--max-updates', '1'), {
+      stdout,
+      stderr,
+    });
+    await waitFor(() =>
+      stdout.text.includes(products[9]?.selling_price as string),
+    );
+    const drawnBefore = stdout.text.length;
+
+    api.reprice(code(8), 260_208);
+    const exit = await done;
+
+    expect(exit).toBe(0);
+    const redraw = stdout.text.slice(drawnBefore);
+    expect(redraw).toMatch(/^\x1b\[4F/);
+    expect(redraw).toContain('\x1b[2K');
+    expect(redraw).toContain('2602.08');
+    expect(redraw).toMatch(/\+\d+\.\d{2}%/);
+    expect(stdout.text).not.toMatch(/\x1b\[[23]J|\x1bc/);
+    expect(stderr.text).toBe('');
+  });
+
+  describe('on a terminal with a keyboard', () => {
+    class Keyboard extends EventEmitter {
+      isTTY = true;
+      raw: boolean[] = [];
+      setRawMode(raw: boolean) {
+        this.raw.push(raw);
+      }
+      resume() {}
+      pause() {}
+      press(key: string) {
+        this.emit('data', Buffer.from(key));
+      }
+    }
+
+    it('asks at any key and stops with exit 0 on yes', async () => {
+      const keyboard = new Keyboard();
+      const stdout = Object.assign(new Capture(), { isTTY: true });
+      const watch = start(['watch', code(10)], {
+        stdin: keyboard,
+        stdout,
+      } as Partial<ClientIo>);
+      await waitFor(() =>
+        stdout.text.includes(products[10]?.selling_price as string),
+      );
+
+      keyboard.press('x');
+      await waitFor(() => stdout.text.includes('Stop watching? [y/N]'));
+      keyboard.press('y');
+      const { code: exit } = await watch.done;
+
+      expect(exit).toBe(0);
+      expect(keyboard.raw).toEqual([true, false]);
+    });
+
+    it('goes on watching when the answer is no', async () => {
+      const keyboard = new Keyboard();
+      const stdout = Object.assign(new Capture(), { isTTY: true });
+      const watch = start(['watch', code(11), '--max-updates', '1'], {
+        stdin: keyboard,
+        stdout,
+      } as Partial<ClientIo>);
+      await waitFor(() =>
+        stdout.text.includes(products[11]?.selling_price as string),
+      );
+
+      keyboard.press(' ');
+      await waitFor(() => stdout.text.includes('Stop watching?'));
+      keyboard.press('n');
+      const shown = stdout.text.length;
+      api.reprice(code(11), 270_000);
+      const { code: exit } = await watch.done;
+
+      expect(exit).toBe(0);
+      expect(stdout.text.slice(shown)).toContain('2700.00');
+      expect(stdout.text.slice(shown)).not.toContain('Stop watching?');
+    });
+
+    it('exits 130 on Ctrl-C', async () => {
+      const keyboard = new Keyboard();
+      const watch = start(['watch', code(12), '--json'], {
+        stdin: keyboard,
+      } as Partial<ClientIo>);
+      await linesIn(watch.stdout, 1);
+
+      keyboard.press('\x03');
+
+      expect((await watch.done).code).toBe(130);
+    });
+  });
+});
+
+describe('the client when the server restarts', () => {
+  it('reconnects with backoff and resumes its watches', async () => {
+    const product = makeProduct(990);
+    const api = await startTestApi([product]);
+    const serve = (port: number) =>
+      startSocketServer({
+        host: '127.0.0.1',
+        port,
+        apiUrl: api.url,
+        pollIntervalMs: POLL_MS,
+        logger: memoryLogger(),
+      });
+    let server = await serve(0);
+    const { port } = server;
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const argv = ['watch', product.code, '--max-updates', '1', '--json'];
+    const done = run(parseClientArgs([...argv, '--port', String(port)], {}), {
+      stdout,
+      stderr,
+    });
+    await waitFor(() => stdout.lines().length === 1);
+
+    await server.close();
+    await waitFor(() => stderr.text.includes('reconnecting'));
+    server = await serve(port);
+    const after = api.reprice(product.code, 280_000);
+    const exit = await done;
+
+    await server.close();
+    await api.close();
+    expect(exit).toBe(0);
+    expect(stdout.lines().map((line) => JSON.parse(line))).toEqual([
+      product,
+      after,
+    ]);
+    expect(stderr.text).toContain('server said bye: shutdown');
+  });
+
+  it('gives up after --retries attempts with exit 1', async () => {
+    const product = makeProduct(991);
+    const api = await startTestApi([product]);
+    const server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      apiUrl: api.url,
+      pollIntervalMs: POLL_MS,
+      logger: memoryLogger(),
+    });
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const argv = ['watch', product.code, '--retries', '2', '--json'];
+    const done = run(
+      parseClientArgs([...argv, '--port', String(server.port)], {}),
+      {
+        stdout,
+        stderr,
+      },
+    );
+    await waitFor(() => stdout.lines().length === 1);
+
+    await server.close();
+    const exit = await done;
+
+    await api.close();
+    expect(exit).toBe(1);
+    expect(stderr.text.match(/reconnecting/g)).toHaveLength(2);
+    expect(stderr.text).toContain('gave up');
   });
 });
