@@ -3,6 +3,7 @@
  * `cron(0/5 * * * ? *)`. The local scheduler also accepts seconds, which
  * EventBridge does not, for demos and tests.
  */
+import { CronError, nextCronTime, parseCron } from './cron.js';
 import { ConfigError } from './env.js';
 
 export type Schedule =
@@ -47,6 +48,12 @@ export function parseSchedule(
     if (fields.length !== CRON_FIELDS) {
       throw new ConfigError(variable, 'a cron() takes six fields');
     }
+    try {
+      parseCron(fields);
+    } catch (error) {
+      if (!(error instanceof CronError)) throw error;
+      throw new ConfigError(variable, `${error.message} in ${text}`);
+    }
     return { kind: 'cron', expression: text, fields };
   }
 
@@ -59,4 +66,23 @@ export function parseSchedule(
 /** True when EventBridge itself accepts the expression (no seconds). */
 export function isDeployable(schedule: Schedule): boolean {
   return schedule.kind === 'cron' || schedule.everyMs % MINUTE_MS === 0;
+}
+
+/**
+ * When the schedule fires next, strictly after `after`. A rate fires at
+ * whole multiples of its period counted from `anchor` (the epoch unless
+ * given), so rate(1 minute) fires on the minute. A cron fires in UTC;
+ * undefined when it never fires again.
+ */
+export function nextFireTime(
+  schedule: Schedule,
+  after: Date,
+  anchor = 0,
+): Date | undefined {
+  if (schedule.kind === 'cron') {
+    return nextCronTime(parseCron(schedule.fields), after);
+  }
+  const periods = Math.floor((after.getTime() - anchor) / schedule.everyMs);
+
+  return new Date(anchor + (periods + 1) * schedule.everyMs);
 }

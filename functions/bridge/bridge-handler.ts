@@ -1,0 +1,120 @@
+/**
+ * SQS batch of EventBridge scheduled events in, one update_prices task
+ * per tick out. A record whose task the broker did not confirm is a batch
+ * item failure, so SQS delivers it again and, after MAX_TICK_RECEIVES
+ * receives, moves it to the tick DLQ.
+ *
+ * Once one publish fails, the records after it in the batch are not
+ * tried and fail too: the broker is most likely gone, and ticks applied
+ * out of order would make the older one count as already done.
+ *
+ * A body that is not a scheduled event can never succeed, so it is not
+ * a failure: retrying it would only hold back the ticks behind it. It is
+ * dropped with an error log line that carries the body.
+ */
+import type {
+  SQSBatchItemFailure,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
+import type { UpdatePricesTask } from '../../protocol/amqp.js';
+import type { Logger } from '../shared/logger.js';
+import type { TaskPublisher } from './task-publisher.js';
+
+/** How much of a dropped body the error line keeps. */
+const LOGGED_BODY_CHARS = 1_024;
+
+export interface BridgeDeps {
+  publisher: TaskPublisher;
+  factor: string;
+  logger: Logger;
+}
+
+export class TickFormatError extends Error {
+  override readonly name = 'TickFormatError';
+}
+
+/** The tick a scheduled event stands for: its id and scheduled time. */
+export function parseTick(body: string): { id: string; time: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new TickFormatError('body is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TickFormatError('body is not an object');
+  }
+  const event = value as Record<string, unknown>;
+  if (event['detail-type'] !== 'Scheduled Event') {
+    throw new TickFormatError('not a scheduled event');
+  }
+  const { id, time } = event;
+  if (typeof id !== 'string' || id.trim() === '') {
+    throw new TickFormatError('event id is missing');
+  }
+  if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) {
+    throw new TickFormatError('event time is missing or not a time');
+  }
+
+  return { id, time };
+}
+
+export function createBridgeHandler(
+  deps: BridgeDeps,
+): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const { publisher, factor, logger } = deps;
+
+  return async (event) => {
+    const failures: SQSBatchItemFailure[] = [];
+    for (const record of event.Records) {
+      const task = toTask(record, factor, logger);
+      if (!task) continue;
+      if (failures.length > 0) {
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      try {
+        await publisher.publish(task);
+        logger.info('task published', {
+          tick: task.tick,
+          message: record.messageId,
+        });
+      } catch (error) {
+        logger.warn('task not published', {
+          tick: task.tick,
+          message: record.messageId,
+          receives: record.attributes?.ApproximateReceiveCount,
+          error,
+        });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+
+    return { batchItemFailures: failures };
+  };
+}
+
+function toTask(
+  record: SQSRecord,
+  factor: string,
+  logger: Logger,
+): UpdatePricesTask | undefined {
+  try {
+    const tick = parseTick(record.body);
+    return {
+      task: 'update_prices',
+      tick: tick.id,
+      factor,
+      scheduled_at: tick.time,
+    };
+  } catch (error) {
+    logger.error('tick dropped', {
+      message: record.messageId,
+      error,
+      body: String(record.body).slice(0, LOGGED_BODY_CHARS),
+    });
+    return undefined;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './amqp-product-events.js';
+export * from './product-events.js';
