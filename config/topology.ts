@@ -114,10 +114,15 @@ export const ENVIRONMENT = {
   socketServer: ['API_URL', 'SOCKET_HOST', 'SOCKET_PORT', 'POLL_INTERVAL'],
 } as const;
 
+/** The API Gateway stage: API_URL on AWS ends in `/<stage>`. */
+export const API_STAGE = 'prod';
+
 /**
  * The LocalStack variant (localstack.yml): compose service names and the
  * ports each publishes on the host. Lambda functions inside LocalStack
- * reach RabbitMQ by its service name on the compose network.
+ * reach RabbitMQ by its service name on the compose network. The REST API
+ * gets a fixed id there, so the socket server's API_URL is known before
+ * the deploy.
  */
 export const LOCALSTACK = {
   services: {
@@ -131,4 +136,10 @@ export const LOCALSTACK = {
   amqpPort: 5672,
   amqpUrl: 'amqp://guest:guest@rabbitmq:5672',
   region: 'us-east-1',
+  apiId: 'productfeed',
+  /** What a container needs there beyond its ENVIRONMENT role names. */
+  extraEnvironment: {
+    worker: ['DYNAMODB_ENDPOINT', 'AWS_REGION'],
+    socketServer: [],
+  },
 } as const;

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
+  API_STAGE,
   DEFAULTS,
   ENTRIES,
   ENVIRONMENT,
@@ -330,6 +331,15 @@ describe('the AWS target', () => {
     );
   });
 
+  it('starts the worker and the socket server roles of the image', () => {
+    expect(containerNamed(aws.template, 'Worker').container.Command).toEqual([
+      'worker',
+    ]);
+    expect(
+      containerNamed(aws.template, 'SocketServer').container.Command,
+    ).toEqual(['server']);
+  });
+
   it('hands containers the AMQP URL as a secret, not as plain text', () => {
     const { container } = containerNamed(aws.template, 'Worker');
 
@@ -478,11 +488,19 @@ describe('the LocalStack target', () => {
     );
   });
 
-  it('outputs the API URL as the compose socket server reaches it', () => {
+  it('fixes the API id so the compose socket server knows its URL', () => {
+    const [, restApi] = only(
+      resourcesOf(local.template, 'AWS::ApiGateway::RestApi'),
+      'REST API',
+    );
     const outputs = local.template.findOutputs('ComposeApiUrl');
 
-    expect(JSON.stringify(outputs)).toContain(
-      `http://${LOCALSTACK.services.localstack}:${LOCALSTACK.edgePort}`,
+    expect(restApi.Properties.Tags).toEqual([
+      { Key: '_custom_id_', Value: LOCALSTACK.apiId },
+    ]);
+    expect(outputs.ComposeApiUrl?.Value).toBe(
+      `http://${LOCALSTACK.services.localstack}:${LOCALSTACK.edgePort}` +
+        `/_aws/execute-api/${LOCALSTACK.apiId}/${API_STAGE}`,
     );
   });
 

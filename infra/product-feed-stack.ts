@@ -9,6 +9,7 @@ import {
   SecretValue,
   Stack,
   type StackProps,
+  Tags,
   Validations,
 } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -21,11 +22,13 @@ import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
+  API_STAGE,
   DEFAULTS,
   ENTRIES,
   LOCALSTACK,
   TABLE_NAME,
 } from '../config/topology.js';
+import type { Role } from '../socket-tier/image/roles.js';
 import { MessageBroker } from './constructs/message-broker.js';
 import type { VpcPlacement } from './constructs/node-function.js';
 import { PriceTicks } from './constructs/price-ticks.js';
@@ -45,16 +48,9 @@ export interface ProductFeedStackProps extends StackProps {
   readonly tableSchema: TableKeySchema;
 }
 
-/** Files the socket tier's image build never needs. */
-const IMAGE_EXCLUDES = [
-  '.git',
-  'node_modules',
-  'cdk.out',
-  'coverage',
-  '.data',
-  '.notes',
-  '*.log',
-];
+// The socket tier image runs the role named by its first argument.
+const WORKER_ROLE: Role = 'worker';
+const SERVER_ROLE: Role = 'server';
 
 interface AmqpWiring {
   /** AMQP_URL as a function receives it. */
@@ -91,6 +87,7 @@ export class ProductFeedStack extends Stack {
     const api = new ProductsApi(this, 'Api', {
       table,
       environment: environmentFor('api', values),
+      stageName: API_STAGE,
       ...(network && { placement: network.placement }),
     });
     const ticks = new PriceTicks(this, 'PriceTicks', {
@@ -232,8 +229,9 @@ export class ProductFeedStack extends Stack {
   ): SocketTier {
     const image = ecs.ContainerImage.fromAsset(ROOT, {
       file: ENTRIES.dockerfile,
+      // The build context's own .dockerignore keeps out node_modules,
+      // .git and cdk.out, for the asset hash as for the build.
       platform: Platform.LINUX_ARM64,
-      exclude: IMAGE_EXCLUDES,
     });
     const amqpUrl = { AMQP_URL: ecs.Secret.fromSecretsManager(amqpSecret) };
     const containerValues = {
@@ -249,10 +247,12 @@ export class ProductFeedStack extends Stack {
       table,
       socketPort: DEFAULTS.SOCKET_PORT,
       worker: {
+        command: [WORKER_ROLE],
         environment: environmentFor('worker', containerValues, ['AMQP_URL']),
         secrets: amqpUrl,
       },
       socketServer: {
+        command: [SERVER_ROLE],
         environment: environmentFor('socketServer', containerValues),
         secrets: {},
         desiredCount: 2,
@@ -266,8 +266,11 @@ export class ProductFeedStack extends Stack {
   }
 
   private localStackOutputs(api: ProductsApi): void {
-    const stage = api.api.deploymentStage.stageName;
-    const path = `/_aws/execute-api/${api.api.restApiId}/${stage}`;
+    // LocalStack takes this tag as the API's id, which localstack.yml
+    // then knows without reading the stack's outputs.
+    const restApi = api.api.node.defaultChild;
+    if (restApi) Tags.of(restApi).add('_custom_id_', LOCALSTACK.apiId);
+    const path = `/_aws/execute-api/${LOCALSTACK.apiId}/${API_STAGE}`;
     new CfnOutput(this, 'LocalApiUrl', {
       description: 'API_URL from the host',
       value: `http://localhost:${LOCALSTACK.edgePort}${path}`,
