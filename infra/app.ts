@@ -1,16 +1,24 @@
 /**
  * The CDK app: `npx cdk synth` for AWS, `-c target=localstack` for the
- * LocalStack variant (see docs/deploy.md for every context key).
+ * LocalStack variant (docs/deploy.md lists every context key).
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../config/env.js';
 import { SERVICE } from '../config/topology.js';
 import { ProductFeedStack } from './product-feed-stack.js';
-import { readSettings } from './settings.js';
+import { type DeploySettings, readSettings } from './settings.js';
 import { PRODUCTS_TABLE_KEYS } from './table-schema.js';
 
 const app = new App();
-const settings = readSettings((key) => app.node.tryGetContext(key));
+let settings: DeploySettings;
+try {
+  settings = readSettings((key) => app.node.tryGetContext(key));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`product feed: ${error.message}\n`);
+  process.exit(1);
+}
 const id = settings.target === 'aws' ? SERVICE : `${SERVICE}-local`;
 
 new ProductFeedStack(app, id, {

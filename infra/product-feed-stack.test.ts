@@ -509,13 +509,13 @@ describe('the LocalStack target', () => {
   });
 });
 
-describe('an existing broker', () => {
+describe('an existing broker and an alarm address', () => {
   let external: Synthesized;
   const secretArn =
     'arn:aws:secretsmanager:eu-west-1:111122223333:secret:amqp-AbCdEf';
 
   beforeAll(() => {
-    external = synth({ amqpSecretArn: secretArn });
+    external = synth({ amqpSecretArn: secretArn, alarmEmail: 'ops@x.test' });
   }, SYNTH_TIMEOUT);
 
   it('replaces Amazon MQ and reaches every process through its secret', () => {
@@ -527,6 +527,13 @@ describe('an existing broker', () => {
       `{{resolve:secretsmanager:${secretArn}:SecretString:::}}`,
     );
     expect(JSON.stringify(container.Secrets)).toContain(secretArn);
+  });
+
+  it('mails alarms to the address given by context', () => {
+    external.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@x.test',
+    });
   });
 
   it('passes the cdk-nag AWS Solutions checks', () => {

@@ -20,6 +20,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import {
   API_STAGE,
@@ -75,7 +76,7 @@ export class ProductFeedStack extends Stack {
       schema: props.tableSchema,
       removalPolicy: settings.removalPolicy,
     });
-    const alarmTopic = this.alarmTopic();
+    const alarmTopic = this.alarmTopic(settings.alarmEmail);
     const network = aws ? this.network() : undefined;
     const amqp = this.amqp(settings, network);
     const values: Partial<Record<EnvName, string>> = {
@@ -124,7 +125,7 @@ export class ProductFeedStack extends Stack {
     });
   }
 
-  private alarmTopic(): sns.Topic {
+  private alarmTopic(email?: string): sns.Topic {
     // CloudWatch cannot publish to a topic under the AWS managed SNS key,
     // so the topic has its own key that CloudWatch may use.
     const key = new kms.Key(this, 'AlarmKey', {
@@ -137,11 +138,15 @@ export class ProductFeedStack extends Stack {
       'kms:GenerateDataKey*',
     );
 
-    return new sns.Topic(this, 'Alarms', {
+    const topic = new sns.Topic(this, 'Alarms', {
       displayName: 'Product feed alarms',
       masterKey: key,
       enforceSSL: true,
     });
+    if (email)
+      topic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    return topic;
   }
 
   private network(): Network {

@@ -67,6 +67,7 @@ describe('readSettings', () => {
       /not both/,
     ],
     ['a context value that is not text', { target: 1 }, /^target: /],
+    ['an alarm email without @', { alarmEmail: 'ops' }, /^alarmEmail: /],
   ])('refuses %s', (_name, context, message) => {
     expect(() => readSettings(contextOf(context), {})).toThrow(message);
   });
@@ -86,6 +87,12 @@ describe('readSettings', () => {
       kind: 'secret',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:1:s',
     });
+  });
+
+  it('mails alarms to the address given by context', () => {
+    const settings = readSettings(contextOf({ alarmEmail: 'ops@x.test' }), {});
+
+    expect(settings.alarmEmail).toBe('ops@x.test');
   });
 
   it('drops the table with the stack when told to', () => {

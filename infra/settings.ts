@@ -24,6 +24,8 @@ export interface DeploySettings {
   readonly priceSchedule: string;
   readonly removalPolicy: RemovalPolicy;
   readonly amqp: AmqpSource;
+  /** Who is mailed when an alarm fires; nobody when left out. */
+  readonly alarmEmail?: string;
 }
 
 /** Context keys the app reads. */
@@ -33,6 +35,7 @@ export const CONTEXT = {
   removalPolicy: 'removalPolicy',
   amqpUrl: 'amqpUrl',
   amqpSecretArn: 'amqpSecretArn',
+  alarmEmail: 'alarmEmail',
 } as const;
 
 export type ContextReader = (key: string) => unknown;
@@ -123,16 +126,27 @@ function readAmqp(context: ContextReader, target: Target): AmqpSource {
     : { kind: 'broker' };
 }
 
+function readAlarmEmail(context: ContextReader): string | undefined {
+  const email = text(context, CONTEXT.alarmEmail);
+  if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) {
+    throw new ConfigError(CONTEXT.alarmEmail, 'expected an email address');
+  }
+
+  return email;
+}
+
 export function readSettings(
   context: ContextReader,
   env: Env = process.env,
 ): DeploySettings {
   const target = readTarget(context);
+  const alarmEmail = readAlarmEmail(context);
 
   return {
     target,
     priceSchedule: readSchedule(context, env),
     removalPolicy: readRemovalPolicy(context, target),
     amqp: readAmqp(context, target),
+    ...(alarmEmail && { alarmEmail }),
   };
 }
