@@ -38,7 +38,10 @@ export interface SqsPoller {
 
 /** arn:aws:sqs:<region>:<account>:<name> from a queue URL. */
 export function queueArn(queueUrl: string, region: string): string {
-  const parts = new URL(queueUrl).pathname.split('/').filter(Boolean);
+  // Not parsed as a URL: fauxqs names hosts like sqs.us-east-1.127.0.0.1,
+  // which the URL parser refuses as a malformed IPv4 address.
+  const path = queueUrl.replace(/^[a-z]+:\/\/[^/]*/i, '');
+  const parts = path.split('/').filter(Boolean);
   const name = parts.at(-1) ?? 'queue';
   const account = parts.length > 1 ? parts.at(-2) : '000000000000';
 
