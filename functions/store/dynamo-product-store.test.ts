@@ -1,4 +1,5 @@
 import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
+import { startDynamoDbLocal } from '../../test/dynamodb-local.js';
 import { DynamoProductStore } from './dynamo-product-store.js';
 import type { ProductRecord } from './product-store.js';
 
@@ -16,12 +17,17 @@ function product(code: string, sellingCents: number): ProductRecord {
 const tick = (id: string, at: string) => ({ id, at });
 const times110 = (cents: number) => Math.round(cents * 1.1);
 
-describe('DynamoProductStore on dynalite', () => {
+const backends = [
+  ['dynalite', startDynalite],
+  ['DynamoDB Local', startDynamoDbLocal],
+] as const;
+
+describe.each(backends)('DynamoProductStore on %s', (_name, start) => {
   let dynamo: TestDynamo;
   let store: DynamoProductStore;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
+    dynamo = await start();
     store = new DynamoProductStore(dynamo.client, dynamo.table);
   });
 

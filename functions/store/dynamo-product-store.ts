@@ -1,8 +1,16 @@
 /**
- * The products store on DynamoDB. Item shape (one item per product):
+ * The products store on DynamoDB. Product items (one per product):
  *
  *   code (S, key) | buying_cents (N) | selling_cents (N) | description (S)
  *   created_at (S) | update_at (S) | last_tick (S) | last_tick_at (S)
+ *   lp (S, "P") | kb, ks, kd (S): sort keys of the list indexes
+ *
+ * Beside them live the counter items of the rank trees (rank-tree.ts),
+ * keyed `~n#<ordering>#<prefix>`, which make `count` one read and let a
+ * page start at any offset after a few reads. Counters change after the
+ * product write they follow, not in one transaction with it (dynalite,
+ * the local default, has no transactions): a process that dies between
+ * the two leaves counts off until rebuildCounters() runs.
  */
 import {
   ConditionalCheckFailedException,
@@ -13,12 +21,15 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateScan,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { MAX_CENTS } from '../../protocol/money.js';
@@ -38,9 +49,27 @@ import type {
   SortField,
   TickRef,
 } from './product-store.js';
+import {
+  addPath,
+  compareKeys,
+  type Deltas,
+  isNodeId,
+  locate,
+  type NodeCounts,
+  nodeId,
+} from './rank-tree.js';
+import { SORT_FIELDS, sortKey, valuePrefix } from './sort-keys.js';
+import {
+  LIST_PARTITION,
+  LIST_PARTITION_ATTRIBUTE,
+  PRODUCTS_TABLE_SCHEMA,
+  SORT_INDEXES,
+} from './table-schema.js';
 
 const BATCH_WRITE_SIZE = 25;
+const BATCH_GET_SIZE = 100;
 const MAX_CONFLICT_RETRIES = 5;
+const PARALLEL_WRITES = 16;
 
 interface Item {
   code: string;
@@ -64,7 +93,7 @@ function toRecord(item: Item): ProductRecord {
   };
 }
 
-function toItem(record: ProductRecord): Item {
+function toItem(record: ProductRecord): Record<string, unknown> {
   return {
     code: record.code,
     buying_cents: record.buyingCents,
@@ -72,6 +101,10 @@ function toItem(record: ProductRecord): Item {
     description: record.description,
     created_at: record.createdAt,
     update_at: record.updateAt,
+    [LIST_PARTITION_ATTRIBUTE]: LIST_PARTITION,
+    kb: sortKey('buying_price', record),
+    ks: sortKey('selling_price', record),
+    kd: sortKey('description', record),
   };
 }
 
@@ -85,21 +118,41 @@ function translate(error: unknown, action: string): StoreError {
   return new StoreUnavailableError(`${action} failed`, { cause: error });
 }
 
-const SORT_KEY: Record<SortField, (record: ProductRecord) => string | number> =
-  {
-    code: (record) => record.code,
-    buying_price: (record) => record.buyingCents,
-    selling_price: (record) => record.sellingCents,
-    description: (record) => record.description,
-  };
+/** Counter changes for a product going from `before` to `after`. */
+function changeDeltas(
+  deltas: Deltas,
+  before: ProductRecord | undefined,
+  after: ProductRecord | undefined,
+  fields: readonly SortField[] = SORT_FIELDS,
+): Deltas {
+  for (const field of fields) {
+    if (before) addPath(deltas, field, sortKey(field, before), -1);
+    if (after) addPath(deltas, field, sortKey(field, after), 1);
+  }
 
-function compare(a: string | number, b: string | number): number {
-  if (a < b) return -1;
-  return a > b ? 1 : 0;
+  return deltas;
+}
+
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+function validCents(cents: number): boolean {
+  return Number.isSafeInteger(cents) && cents >= 0 && cents <= MAX_CENTS;
 }
 
 export class DynamoProductStore implements ProductStore {
   private readonly doc: DynamoDBDocumentClient;
+  /** Items read from DynamoDB since construction, for measurements. */
+  readonly stats = { itemsRead: 0 };
 
   constructor(
     client: DynamoDBClient,
@@ -109,79 +162,374 @@ export class DynamoProductStore implements ProductStore {
   }
 
   async get(code: string): Promise<ProductRecord | undefined> {
+    if (isNodeId(code)) return undefined;
     try {
       const { Item } = await this.doc.send(
         new GetCommand({ TableName: this.table, Key: { code } }),
       );
+      this.stats.itemsRead += 1;
       return Item ? toRecord(Item as Item) : undefined;
     } catch (error) {
       throw translate(error, 'get product');
     }
   }
 
-  // Reads the whole table for every page: cost grows with the catalogue.
   async list(query: ListQuery): Promise<ListResult> {
-    const all: ProductRecord[] = [];
+    const { filters = {} } = query;
+    const filtered =
+      filters.buyingCents !== undefined ||
+      filters.sellingCents !== undefined ||
+      filters.description !== undefined;
     try {
-      for await (const page of paginateScan(
-        { client: this.doc },
-        { TableName: this.table },
-      )) {
-        for (const item of page.Items ?? []) all.push(toRecord(item as Item));
-      }
+      return filtered
+        ? await this.listFiltered(query)
+        : await this.listPage(query);
     } catch (error) {
       throw translate(error, 'list products');
     }
-    const { filters = {}, ordering } = query;
-    const matching = all.filter(
-      (record) =>
-        (filters.buyingCents === undefined ||
-          record.buyingCents === filters.buyingCents) &&
-        (filters.sellingCents === undefined ||
-          record.sellingCents === filters.sellingCents) &&
-        (filters.description === undefined ||
-          record.description === filters.description),
+  }
+
+  /** A page of the whole catalogue: a few counter reads, then the page. */
+  private async listPage(query: ListQuery): Promise<ListResult> {
+    const field = query.ordering?.field ?? 'code';
+    const descending = query.ordering?.descending ?? false;
+    const nodes = new Map<string, Promise<NodeCounts>>();
+    const readNode = (id: string) => {
+      if (!nodes.has(id)) nodes.set(id, this.readNode(id));
+      return nodes.get(id) as Promise<NodeCounts>;
+    };
+    const root = await readNode(nodeId(field, ''));
+    const count = root.reduce((sum, [, n]) => sum + n, 0);
+    if (query.offset >= count) return { count, items: [] };
+    const end = descending ? count - query.offset : query.offset + query.limit;
+    const start = descending
+      ? Math.max(0, count - query.offset - query.limit)
+      : query.offset;
+    const wanted = Math.min(end, count) - start;
+
+    const { prefix, skip } = await locate(field, start, readNode);
+    const items = (await this.queryFrom(field, prefix, skip + wanted)).slice(
+      skip,
+      skip + wanted,
     );
-    const key = SORT_KEY[ordering?.field ?? 'code'];
-    const sign = ordering?.descending ? -1 : 1;
-    matching.sort(
-      (a, b) => sign * compare(key(a), key(b)) || compare(a.code, b.code),
+
+    return { count, items: descending ? items.reverse() : items };
+  }
+
+  /**
+   * A filtered page: the matches of one exact filter come from its index
+   * (the other filters apply on the way), then sort and slice in memory.
+   * Reads grow with the number of matches, not with the catalogue.
+   */
+  private async listFiltered(query: ListQuery): Promise<ListResult> {
+    const { buyingCents, sellingCents, description } = query.filters ?? {};
+    for (const cents of [buyingCents, sellingCents]) {
+      if (cents !== undefined && !validCents(cents)) {
+        return { count: 0, items: [] };
+      }
+    }
+    const primary: Exclude<SortField, 'code'> =
+      sellingCents !== undefined
+        ? 'selling_price'
+        : buyingCents !== undefined
+          ? 'buying_price'
+          : 'description';
+    const value =
+      primary === 'selling_price'
+        ? sellingCents
+        : primary === 'buying_price'
+          ? buyingCents
+          : description;
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (buyingCents !== undefined && primary !== 'buying_price') {
+      conditions.push('buying_cents = :b');
+      values[':b'] = buyingCents;
+    }
+    if (description !== undefined && primary !== 'description') {
+      conditions.push('description = :d');
+      values[':d'] = description;
+    }
+    const index = SORT_INDEXES[primary];
+    const matches: ProductRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: index.indexName,
+          KeyConditionExpression: '#lp = :lp AND begins_with(#sk, :prefix)',
+          ...(conditions.length > 0 && {
+            FilterExpression: conditions.join(' AND '),
+          }),
+          ExpressionAttributeNames: {
+            '#lp': LIST_PARTITION_ATTRIBUTE,
+            '#sk': index.sortKey,
+          },
+          ExpressionAttributeValues: {
+            ':lp': LIST_PARTITION,
+            ':prefix': valuePrefix(primary, value as number | string),
+            ...values,
+          },
+          ExclusiveStartKey: start,
+        }),
+      );
+      this.stats.itemsRead += page.ScannedCount ?? 0;
+      for (const item of page.Items ?? []) matches.push(toRecord(item as Item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const field = query.ordering?.field ?? 'code';
+    const sign = query.ordering?.descending ? -1 : 1;
+    matches.sort(
+      (a, b) => sign * compareKeys(sortKey(field, a), sortKey(field, b)),
     );
 
     return {
-      count: matching.length,
-      items: matching.slice(query.offset, query.offset + query.limit),
+      count: matches.length,
+      items: matches.slice(query.offset, query.offset + query.limit),
     };
   }
 
-  async putMany(records: readonly ProductRecord[]): Promise<void> {
+  private async readNode(id: string): Promise<NodeCounts> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { code: id } }),
+    );
+    this.stats.itemsRead += 1;
+
+    return Object.entries(Item ?? {})
+      .filter(([name]) => name.startsWith('='))
+      .map(([name, count]) => [name.slice(1), Number(count)]);
+  }
+
+  /** Up to `want` products in index order, from the first at `prefix`. */
+  private async queryFrom(
+    field: SortField,
+    prefix: string,
+    want: number,
+  ): Promise<ProductRecord[]> {
+    const index = SORT_INDEXES[field];
+    const records: ProductRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const input: QueryCommandInput = {
+        TableName: this.table,
+        IndexName: index.indexName,
+        KeyConditionExpression:
+          prefix === '' ? '#lp = :lp' : '#lp = :lp AND #sk >= :from',
+        ExpressionAttributeNames: {
+          '#lp': LIST_PARTITION_ATTRIBUTE,
+          ...(prefix !== '' && { '#sk': index.sortKey }),
+        },
+        ExpressionAttributeValues: {
+          ':lp': LIST_PARTITION,
+          ...(prefix !== '' && { ':from': prefix }),
+        },
+        Limit: want - records.length,
+        ExclusiveStartKey: start,
+      };
+      const page = await this.doc.send(new QueryCommand(input));
+      this.stats.itemsRead += page.ScannedCount ?? 0;
+      for (const item of page.Items ?? []) records.push(toRecord(item as Item));
+      start = page.LastEvaluatedKey;
+    } while (start && records.length < want);
+
+    return records;
+  }
+
+  private async applyDeltas(deltas: Deltas): Promise<void> {
+    await inParallel([...deltas], PARALLEL_WRITES, async ([id, symbols]) => {
+      const names: Record<string, string> = {};
+      const values: Record<string, number> = {};
+      const parts = [...symbols].map(([symbol, change], i) => {
+        names[`#s${i}`] = `=${symbol}`;
+        values[`:v${i}`] = change;
+        return `#s${i} :v${i}`;
+      });
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { code: id },
+          UpdateExpression: `ADD ${parts.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    });
+  }
+
+  private async counted(
+    action: string,
+    before: ProductRecord | undefined,
+    after: ProductRecord | undefined,
+    fields?: readonly SortField[],
+  ): Promise<void> {
     try {
-      for (let i = 0; i < records.length; i += BATCH_WRITE_SIZE) {
-        const batch = records.slice(i, i + BATCH_WRITE_SIZE);
-        let pending: Record<string, unknown>[] | undefined = batch.map(
-          (record) => ({ PutRequest: { Item: toItem(record) } }),
-        );
-        while (pending && pending.length > 0) {
-          const result = await this.doc.send(
-            new BatchWriteCommand({
-              RequestItems: { [this.table]: pending as never },
-            }),
-          );
-          pending = result.UnprocessedItems?.[this.table] as
-            | Record<string, unknown>[]
-            | undefined;
+      await this.applyDeltas(changeDeltas(new Map(), before, after, fields));
+    } catch (error) {
+      throw translate(error, action);
+    }
+  }
+
+  async putMany(records: readonly ProductRecord[]): Promise<void> {
+    const latest = new Map(records.map((record) => [record.code, record]));
+    const unique = [...latest.values()];
+    const deltas: Deltas = new Map();
+    try {
+      for (let i = 0; i < unique.length; i += BATCH_GET_SIZE) {
+        const chunk = unique.slice(i, i + BATCH_GET_SIZE);
+        const before = await this.getMany(chunk.map((record) => record.code));
+        await this.writeBatches(chunk.map(toItem));
+        for (const record of chunk) {
+          changeDeltas(deltas, before.get(record.code), record);
         }
       }
+      await this.applyDeltas(deltas);
     } catch (error) {
       throw translate(error, 'put products');
     }
   }
 
-  async isEmpty(): Promise<boolean> {
-    for await (const codes of this.scanCodes(1)) {
-      if (codes.length > 0) return false;
+  private async getMany(codes: string[]): Promise<Map<string, ProductRecord>> {
+    const found = new Map<string, ProductRecord>();
+    let keys: Record<string, unknown>[] = codes.map((code) => ({ code }));
+    while (keys.length > 0) {
+      const result = await this.doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.table]: { Keys: keys, ConsistentRead: true },
+          },
+        }),
+      );
+      for (const item of result.Responses?.[this.table] ?? []) {
+        this.stats.itemsRead += 1;
+        found.set(String(item.code), toRecord(item as Item));
+      }
+      keys = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<
+        string,
+        unknown
+      >[];
     }
-    return true;
+
+    return found;
+  }
+
+  private async writeBatches(
+    items: Record<string, unknown>[],
+    parallel = 1,
+  ): Promise<void> {
+    const batches: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += BATCH_WRITE_SIZE) {
+      batches.push(items.slice(i, i + BATCH_WRITE_SIZE));
+    }
+    await inParallel(batches, parallel, async (batch) => {
+      let pending: Record<string, unknown>[] | undefined = batch.map(
+        (item) => ({ PutRequest: { Item: item } }),
+      );
+      while (pending && pending.length > 0) {
+        const result = await this.doc.send(
+          new BatchWriteCommand({
+            RequestItems: { [this.table]: pending as never },
+          }),
+        );
+        pending = result.UnprocessedItems?.[this.table] as
+          | Record<string, unknown>[]
+          | undefined;
+      }
+    });
+  }
+
+  /**
+   * Loads products into an empty table quickly: products and counter
+   * items are written whole, in parallel batches, with no reads. For
+   * seeding and benchmarks; StoreError when the table is not empty.
+   */
+  async loadEmpty(records: readonly ProductRecord[]): Promise<void> {
+    if (!(await this.isEmpty())) {
+      throw new StoreError('loadEmpty needs an empty table');
+    }
+    const deltas: Deltas = new Map();
+    for (const record of records) changeDeltas(deltas, undefined, record);
+    try {
+      await this.writeBatches(records.map(toItem), PARALLEL_WRITES);
+      await this.writeBatches(nodeItems(deltas), PARALLEL_WRITES);
+    } catch (error) {
+      throw translate(error, 'load products');
+    }
+  }
+
+  /**
+   * Recounts every rank tree from the products themselves and rewrites
+   * the counters: the repair after a process died between a product
+   * write and its counter update. Run it while nothing else writes.
+   */
+  async rebuildCounters(): Promise<{ products: number; counters: number }> {
+    const deltas: Deltas = new Map();
+    const stale = new Set<string>();
+    let products = 0;
+    try {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.doc.send(
+          new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }),
+        );
+        for (const item of page.Items ?? []) {
+          const code = String(item.code);
+          if (isNodeId(code)) {
+            stale.add(code);
+          } else {
+            products += 1;
+            changeDeltas(deltas, undefined, toRecord(item as Item));
+          }
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      const fresh = nodeItems(deltas);
+      for (const item of fresh) stale.delete(String(item.code));
+      await this.writeBatches(fresh, PARALLEL_WRITES);
+      await inParallel([...stale], PARALLEL_WRITES, async (code) => {
+        await this.doc.send(
+          new DeleteCommand({ TableName: this.table, Key: { code } }),
+        );
+      });
+
+      return { products, counters: fresh.length };
+    } catch (error) {
+      throw translate(error, 'rebuild counters');
+    }
+  }
+
+  async isEmpty(): Promise<boolean> {
+    try {
+      const root = await this.readNode(nodeId('code', ''));
+      return root.every(([, count]) => count <= 0);
+    } catch (error) {
+      throw translate(error, 'count products');
+    }
+  }
+
+  async *scanCodes(batchSize = 100): AsyncIterable<string[]> {
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: SORT_INDEXES.code.indexName,
+            KeyConditionExpression: '#lp = :lp',
+            ExpressionAttributeNames: { '#lp': LIST_PARTITION_ATTRIBUTE },
+            ExpressionAttributeValues: { ':lp': LIST_PARTITION },
+            ProjectionExpression: 'code',
+            Limit: batchSize,
+            ExclusiveStartKey: start,
+          }),
+        );
+        start = page.LastEvaluatedKey;
+        const codes = (page.Items ?? []).map((item) => String(item.code));
+        if (codes.length > 0) yield codes;
+      } while (start);
+    } catch (error) {
+      throw translate(error, 'scan product codes');
+    }
   }
 
   async create(record: ProductRecord): Promise<void> {
@@ -199,6 +547,7 @@ export class DynamoProductStore implements ProductStore {
       }
       throw translate(error, 'create product');
     }
+    await this.counted('count created product', undefined, record);
   }
 
   async replace(
@@ -206,6 +555,8 @@ export class DynamoProductStore implements ProductStore {
     expectedUpdateAt?: string,
   ): Promise<ProductRecord> {
     const guard = expectedUpdateAt === undefined ? '' : ' AND update_at = :was';
+    const item = toItem(record);
+    let before: ProductRecord;
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -213,19 +564,23 @@ export class DynamoProductStore implements ProductStore {
           Key: { code: record.code },
           UpdateExpression:
             'SET buying_cents = :buying, selling_cents = :selling, ' +
-            'description = :description, update_at = :now',
-          ConditionExpression: `attribute_exists(code)${guard}`,
+            'description = :description, update_at = :now, ' +
+            'kb = :kb, ks = :ks, kd = :kd',
+          ConditionExpression: `attribute_exists(lp)${guard}`,
           ExpressionAttributeValues: {
             ':buying': record.buyingCents,
             ':selling': record.sellingCents,
             ':description': record.description,
             ':now': record.updateAt,
+            ':kb': item.kb,
+            ':ks': item.ks,
+            ':kd': item.kd,
             ...(expectedUpdateAt !== undefined && { ':was': expectedUpdateAt }),
           },
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return toRecord(Attributes as Item);
+      before = toRecord(Attributes as Item);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         throw (await this.get(record.code))
@@ -234,9 +589,14 @@ export class DynamoProductStore implements ProductStore {
       }
       throw translate(error, 'replace product');
     }
+    await this.counted('count replaced product', before, record);
+
+    return before;
   }
 
   async delete(code: string): Promise<ProductRecord | undefined> {
+    if (isNodeId(code)) return undefined;
+    let before: ProductRecord | undefined;
     try {
       const { Attributes } = await this.doc.send(
         new DeleteCommand({
@@ -245,27 +605,13 @@ export class DynamoProductStore implements ProductStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return Attributes ? toRecord(Attributes as Item) : undefined;
+      before = Attributes ? toRecord(Attributes as Item) : undefined;
     } catch (error) {
       throw translate(error, 'delete product');
     }
-  }
+    if (before) await this.counted('count deleted product', before, undefined);
 
-  async *scanCodes(batchSize = 100): AsyncIterable<string[]> {
-    try {
-      for await (const page of paginateScan(
-        { client: this.doc, pageSize: batchSize },
-        {
-          TableName: this.table,
-          ProjectionExpression: 'code',
-          Limit: batchSize,
-        },
-      )) {
-        yield (page.Items ?? []).map((item) => String(item.code));
-      }
-    } catch (error) {
-      throw translate(error, 'scan product codes');
-    }
+    return before;
   }
 
   async applyTick(
@@ -284,13 +630,24 @@ export class DynamoProductStore implements ProductStore {
         return { status: 'already-applied' };
       }
       const result = await this.writeTick(current, tick, price, now);
-      if (result) return result;
+      if (result) {
+        if (result.status === 'updated') {
+          await this.counted(
+            'count price change',
+            toRecord(current),
+            result.record,
+            ['selling_price'],
+          );
+        }
+        return result;
+      }
     }
 
     throw new ConflictError(code);
   }
 
   private async readForTick(code: string): Promise<Item | undefined> {
+    if (isNodeId(code)) return undefined;
     try {
       const { Item } = await this.doc.send(
         new GetCommand({
@@ -299,6 +656,7 @@ export class DynamoProductStore implements ProductStore {
           ConsistentRead: true,
         }),
       );
+      this.stats.itemsRead += 1;
       return Item as Item | undefined;
     } catch (error) {
       throw translate(error, 'read product for tick');
@@ -315,19 +673,21 @@ export class DynamoProductStore implements ProductStore {
     const wanted = price(Number(current.selling_cents));
     const capped = wanted > MAX_CENTS;
     const selling = capped ? MAX_CENTS : wanted;
+    const next = { ...toRecord(current), sellingCents: selling };
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { code: current.code },
           UpdateExpression:
-            'SET selling_cents = :new, update_at = :now, ' +
+            'SET selling_cents = :new, ks = :ks, update_at = :now, ' +
             'last_tick = :tick, last_tick_at = :at',
           ConditionExpression:
             'selling_cents = :old AND ' +
             '(attribute_not_exists(last_tick_at) OR last_tick_at < :at)',
           ExpressionAttributeValues: {
             ':new': selling,
+            ':ks': sortKey('selling_price', next),
             ':old': current.selling_cents,
             ':now': now,
             ':tick': tick.id,
@@ -348,26 +708,72 @@ export class DynamoProductStore implements ProductStore {
   }
 }
 
+/** Whole counter items for counts built from nothing. */
+function nodeItems(deltas: Deltas): Record<string, unknown>[] {
+  return [...deltas].map(([id, symbols]) => {
+    const item: Record<string, unknown> = { code: id };
+    for (const [symbol, count] of symbols) item[`=${symbol}`] = count;
+    return item;
+  });
+}
+
+const SCHEMA = PRODUCTS_TABLE_SCHEMA;
+
 /** Creates the products table when it does not exist (local and tests). */
 export async function ensureTable(
   client: DynamoDBClient,
   table: string,
 ): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: table }));
+    const { Table } = await client.send(
+      new DescribeTableCommand({ TableName: table }),
+    );
+    const present = new Set(
+      (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName),
+    );
+    const missing = SCHEMA.globalSecondaryIndexes.filter(
+      (index) => !present.has(index.indexName),
+    );
+    if (missing.length > 0) {
+      throw new StoreError(
+        `table ${table} lacks the indexes ${missing
+          .map((index) => index.indexName)
+          .join(', ')}; it was made by an older version: delete it`,
+      );
+    }
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) {
       throw translate(error, 'describe table');
     }
   }
+  const attributes = new Map<string, string>([
+    [SCHEMA.partitionKey.name, SCHEMA.partitionKey.type],
+  ]);
+  for (const index of SCHEMA.globalSecondaryIndexes) {
+    attributes.set(index.partitionKey.name, index.partitionKey.type);
+    attributes.set(index.sortKey.name, index.sortKey.type);
+  }
   try {
     await client.send(
       new CreateTableCommand({
         TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'code', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'code', KeyType: 'HASH' }],
+        BillingMode: SCHEMA.billingMode,
+        AttributeDefinitions: [...attributes].map(([name, type]) => ({
+          AttributeName: name,
+          AttributeType: type as 'S',
+        })),
+        KeySchema: [
+          { AttributeName: SCHEMA.partitionKey.name, KeyType: 'HASH' },
+        ],
+        GlobalSecondaryIndexes: SCHEMA.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: index.projection },
+        })),
       }),
     );
     await waitUntilTableExists(
