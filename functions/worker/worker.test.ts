@@ -87,7 +87,7 @@ const ticksDone = (count: number) => () =>
 
 describe('price worker on RabbitMQ and DynamoDB', () => {
   it('multiplies every selling price by the factor, half up', async () => {
-    const seeded = products(40);
+    const seeded = products(20);
     await store.putMany(seeded);
     await start();
 
@@ -103,7 +103,7 @@ describe('price worker on RabbitMQ and DynamoDB', () => {
   });
 
   it('changes each price once for a tick delivered twice', async () => {
-    const seeded = products(30);
+    const seeded = products(15);
     await store.putMany(seeded);
     const task = tickTask();
     await start();
@@ -119,8 +119,8 @@ describe('price worker on RabbitMQ and DynamoDB', () => {
       );
     }
     expect(summaries.map((s) => [s.changed, s.skipped])).toEqual([
-      [30, 0],
-      [0, 30],
+      [15, 0],
+      [0, 15],
     ]);
   });
 

@@ -111,6 +111,9 @@ class TaskConsumer {
     const consumer = this.consumer;
     await consumer?.channel.cancel(consumer.tag).catch(() => {});
     await this.queue;
+    // Closing the channel first sends the last ack before the connection
+    // goes; closing only the connection can leave it unsent.
+    await this.consumer?.channel.close().catch(() => {});
     await this.connection?.close().catch(() => {});
     await this.running;
     this.connection = undefined;
