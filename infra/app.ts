@@ -6,9 +6,9 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../config/env.js';
 import { SERVICE } from '../config/topology.js';
+import { PRODUCTS_TABLE_SCHEMA } from '../functions/store/table-schema.js';
 import { ProductFeedStack } from './product-feed-stack.js';
 import { type DeploySettings, readSettings } from './settings.js';
-import { PRODUCTS_TABLE_KEYS } from './table-schema.js';
 
 const app = new App();
 let settings: DeploySettings;
@@ -23,7 +23,7 @@ const id = settings.target === 'aws' ? SERVICE : `${SERVICE}-local`;
 
 new ProductFeedStack(app, id, {
   settings,
-  tableSchema: PRODUCTS_TABLE_KEYS,
+  tableSchema: PRODUCTS_TABLE_SCHEMA,
   description: `Product feed (${settings.target})`,
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -13,9 +13,9 @@ import {
   ROUTES,
   TABLE_NAME,
 } from '../config/topology.js';
+import { PRODUCTS_TABLE_SCHEMA } from '../functions/store/table-schema.js';
 import { ProductFeedStack } from './product-feed-stack.js';
 import { readSettings } from './settings.js';
-import { PRODUCTS_TABLE_KEYS } from './table-schema.js';
 import {
   actionsOf,
   containerNamed,
@@ -40,7 +40,7 @@ function synth(context: Record<string, string>): Synthesized {
   const settings = readSettings((key) => context[key], {});
   const stack = new ProductFeedStack(app, 'Feed', {
     settings,
-    tableSchema: PRODUCTS_TABLE_KEYS,
+    tableSchema: PRODUCTS_TABLE_SCHEMA,
   });
 
   return { app, stack, template: Template.fromStack(stack) };
@@ -104,10 +104,41 @@ describe('the AWS target', () => {
       Properties: Match.objectLike({
         TableName: TABLE_NAME,
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: PRODUCTS_TABLE_KEYS.KeySchema,
+        KeySchema: [
+          {
+            AttributeName: PRODUCTS_TABLE_SCHEMA.partitionKey.name,
+            KeyType: 'HASH',
+          },
+        ],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       }),
     });
+  });
+
+  it('indexes the table as the products store declares it', () => {
+    const [, table] = only(
+      resourcesOf(aws.template, 'AWS::DynamoDB::Table'),
+      'table',
+    );
+    const indexes = table.Properties.GlobalSecondaryIndexes as {
+      IndexName: string;
+      KeySchema: { AttributeName: string; KeyType: string }[];
+    }[];
+
+    expect(indexes.map((index) => index.IndexName).sort()).toEqual(
+      PRODUCTS_TABLE_SCHEMA.globalSecondaryIndexes
+        .map((index) => index.indexName)
+        .sort(),
+    );
+    for (const declared of PRODUCTS_TABLE_SCHEMA.globalSecondaryIndexes) {
+      const index = indexes.find(
+        (each) => each.IndexName === declared.indexName,
+      );
+      expect(index?.KeySchema).toEqual([
+        { AttributeName: declared.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: declared.sortKey.name, KeyType: 'RANGE' },
+      ]);
+    }
   });
 
   it('bundles one Node 22 arm64 function per route operation', () => {
