@@ -15,6 +15,7 @@ import {
   ORDERING_FIELDS,
 } from './schemas.js';
 
+const FILTERS = ['buying_price', 'selling_price', 'description'] as const;
 const WHOLE = /^\s*\+?\d+\s*$/;
 const SAFE_DIGITS = 15;
 
@@ -50,12 +51,9 @@ function ordering(text: string | undefined): ListQuery['ordering'] {
   return undefined;
 }
 
-function present(text: string | undefined): string | undefined {
-  return text === undefined || text === '' ? undefined : text;
-}
-
 export function parseListQuery(event: APIGatewayProxyEvent): ListQuery {
   const raw = { ...(event.queryStringParameters ?? {}) };
+  for (const field of FILTERS) if (raw[field] === '') delete raw[field];
   const parsed = ListParamsSchema.safeParse(raw);
   if (!parsed.success) {
     const unknown = parsed.error.issues.find(
@@ -71,9 +69,9 @@ export function parseListQuery(event: APIGatewayProxyEvent): ListQuery {
   }
   const params = parsed.data;
   const limit = wholeNumber(params.limit);
-  const buying = present(params.buying_price);
-  const selling = present(params.selling_price);
-  const description = present(params.description);
+  const buying = params.buying_price;
+  const selling = params.selling_price;
+  const description = params.description;
 
   return {
     limit: limit && limit > 0 ? Math.min(limit, MAX_LIMIT) : DEFAULT_LIMIT,

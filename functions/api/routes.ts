@@ -16,7 +16,7 @@ export interface RouteMatch {
 }
 
 function segments(path: string): string[] {
-  return path.split('/').filter((part, index) => index === 0 || part !== '');
+  return path.split('/');
 }
 
 function decode(segment: string): string {
