@@ -45,7 +45,10 @@ describe('products API contract over HTTP', () => {
         store,
         logger,
         apiKey: KEY,
-        now: () => new Date((clock += 1000)),
+        now: () => {
+          clock += 1000;
+          return new Date(clock);
+        },
         newCode: () => `GEN${String(++next).padStart(12, '0')}`,
       }),
       port: 0,
