@@ -1,3 +1,4 @@
+import { isDeepStrictEqual as isEqual } from 'node:util';
 import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
@@ -290,6 +291,37 @@ describe('the AWS target', () => {
     aws.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
     });
+  });
+
+  it('lets the functions and the worker, and nothing else, reach RabbitMQ', () => {
+    const [, broker] = only(
+      resourcesOf(aws.template, 'AWS::AmazonMQ::Broker'),
+      'broker',
+    );
+    const [brokerGroup] = broker.Properties.SecurityGroups as unknown[];
+    const sources = resourcesOf(aws.template, 'AWS::EC2::SecurityGroupIngress')
+      .filter(([, rule]) => isEqual(rule.Properties.GroupId, brokerGroup))
+      .map(([, rule]) => rule.Properties);
+    const [clients] = sources.map((rule) => rule.SourceSecurityGroupId);
+    const networkOf = (name: string): string => {
+      const service = resourcesOf(aws.template, 'AWS::ECS::Service').find(
+        ([id]) => id.startsWith(`SocketTier${name}Service`),
+      );
+      return JSON.stringify(service?.[1].Properties.NetworkConfiguration);
+    };
+
+    expect(sources).toEqual([
+      expect.objectContaining({ FromPort: 5671, ToPort: 5671 }),
+    ]);
+    expect(networkOf('Worker')).toContain(JSON.stringify(clients));
+    expect(networkOf('SocketServer')).not.toContain(JSON.stringify(clients));
+    for (const handler of [...ROUTES.map((r) => r.operation), 'handler']) {
+      const [, resource] = functionByHandler(aws.template, handler);
+      expect(
+        (resource.Properties.VpcConfig as { SecurityGroupIds: unknown[] })
+          .SecurityGroupIds,
+      ).toContainEqual(clients);
+    }
   });
 
   it('builds the worker and socket server from the socket tier Dockerfile', () => {

@@ -269,6 +269,7 @@ export class ProductFeedStack extends Stack {
         command: [WORKER_ROLE],
         environment: environmentFor('worker', containerValues, ['AMQP_URL']),
         secrets: amqpUrl,
+        securityGroups: network.placement.securityGroups,
       },
       socketServer: {
         command: [SERVER_ROLE],
@@ -277,10 +278,6 @@ export class ProductFeedStack extends Stack {
         desiredCount: 2,
       },
     });
-    for (const group of network.placement.securityGroups) {
-      tier.worker.connections.addSecurityGroup(group);
-    }
-
     return tier;
   }
 

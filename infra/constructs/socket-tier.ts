@@ -17,6 +17,8 @@ export interface ContainerSpec {
   readonly environment: Record<string, string>;
   readonly secrets: Record<string, ecs.Secret>;
   readonly desiredCount?: number;
+  /** Groups of the tasks; a group of their own when left out. */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 export interface SocketTierProps {
@@ -135,6 +137,7 @@ export class SocketTier extends Construct {
       desiredCount: spec.desiredCount ?? 1,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       circuitBreaker: { rollback: true },
+      ...(spec.securityGroups && { securityGroups: spec.securityGroups }),
       minHealthyPercent: 100,
     });
   }
