@@ -94,10 +94,14 @@ describe('decodeLegacyRequest', () => {
     if (decoded.status === 'malformed') expect(decoded.kind).toBe(kind);
   });
 
-  it('calls a request cut short at rest malformed', () => {
-    expect(decodeLegacyRequest(bytes('GET+PROD'), true)).toMatchObject({
-      status: 'malformed',
-      reason: 'request ended too early',
+  it.each([
+    ['in its verb', 'GE'],
+    ['in its kind', 'GET+PROD'],
+    ['in its PATH', 'GET+PRODUCT+{"code": "K3'],
+    ['before the + after PATH', 'GET+PRODUCT+{}'],
+  ])('waits for a request cut %s even at rest', (_name, text) => {
+    expect(decodeLegacyRequest(bytes(text), true)).toEqual({
+      status: 'need-more',
     });
   });
 

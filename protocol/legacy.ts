@@ -19,7 +19,10 @@
  *
  * Since a request has no terminator, its QUERY ends at a newline, at
  * the start of another request, or when the sender has gone quiet: the
- * caller says so with `atRest`.
+ * caller says so with `atRest`. Quiet only ends a QUERY; a request cut
+ * before its PATH is complete waits for more whatever the pause. A
+ * sender that pauses inside its QUERY has it cut there: the older client
+ * writes each request in one piece.
  */
 
 /** The longest request this codec accepts. */
@@ -117,15 +120,15 @@ export function decodeLegacyRequest(
   if (text === undefined) return malformed('request is not UTF-8 text');
   const verb = readWord(text, 0);
   if (verb === 'malformed') return malformed('request is not VERB+KIND+...');
-  if (verb === 'need-more') return more(buffer, atRest);
+  if (verb === 'need-more') return more(buffer);
   const kind = readWord(text, verb.next);
   if (kind === 'malformed') return malformed('request has no valid KIND');
-  if (kind === 'need-more') return more(buffer, atRest);
+  if (kind === 'need-more') return more(buffer);
   const bad = (reason: string) => malformed(reason, kind.word);
-  if (kind.next === text.length) return more(buffer, atRest, kind.word);
+  if (kind.next === text.length) return more(buffer, kind.word);
   if (text[kind.next] !== '{') return bad('PATH must be a JSON object');
   const pathEnd = jsonEnd(text, kind.next);
-  if (pathEnd < 0) return more(buffer, atRest, kind.word);
+  if (pathEnd < 0) return more(buffer, kind.word);
   let path: unknown;
   try {
     path = JSON.parse(text.slice(kind.next, pathEnd));
@@ -137,7 +140,7 @@ export function decodeLegacyRequest(
   }
   const query = readQuery(text, pathEnd, atRest);
   if (query === 'malformed') return bad('PATH must be followed by +');
-  if (query === 'need-more') return more(buffer, atRest, kind.word);
+  if (query === 'need-more') return more(buffer, kind.word);
   const request = {
     verb: verb.word,
     kind: kind.word,
@@ -155,9 +158,7 @@ export function decodeLegacyRequest(
 type Query = { query: string; end: number } | 'need-more' | 'malformed';
 
 function readQuery(text: string, pathEnd: number, atRest: boolean): Query {
-  if (pathEnd === text.length) {
-    return atRest ? { query: '', end: pathEnd } : 'need-more';
-  }
+  if (pathEnd === text.length) return 'need-more';
   if (text[pathEnd] === '\n') return { query: '', end: pathEnd + 1 };
   if (text[pathEnd] !== SEPARATOR) return 'malformed';
   const start = pathEnd + 1;
@@ -183,15 +184,10 @@ function malformed(
     : { status: 'malformed', reason, kind };
 }
 
-function more(
-  buffer: Uint8Array,
-  atRest: boolean,
-  kind?: string,
-): LegacyDecoded<LegacyRequest> {
+function more(buffer: Uint8Array, kind?: string): LegacyDecoded<LegacyRequest> {
   if (buffer.length > MAX_LEGACY_BYTES) {
     return malformed(`request longer than ${MAX_LEGACY_BYTES} bytes`, kind);
   }
-  if (atRest) return malformed('request ended too early', kind);
 
   return { status: 'need-more' };
 }

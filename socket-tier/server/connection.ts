@@ -23,6 +23,7 @@ import {
   MAX_LEGACY_BYTES,
   PRODUCT_FIELDS,
   type Product,
+  type ProductField,
   parseRequest,
   type RequestId,
 } from '../../protocol/index.js';
@@ -56,6 +57,44 @@ export interface ConnectionContext {
 type Mode = 'unknown' | 'legacy' | 'framed';
 
 const UPSTREAM_MESSAGE = 'the products API is unavailable';
+
+/*
+ * Every watcher of a code usually gets the same state after the same
+ * one, so each push is encoded once and the bytes shared.
+ */
+const legacyPushes = new WeakMap<Product, Buffer>();
+const updates = new WeakMap<Product, { before?: Product; bytes: Buffer }>();
+
+function encodeLegacyPush(product: Product): Buffer {
+  let bytes = legacyPushes.get(product);
+  if (!bytes) {
+    bytes = encodeLegacyAnswer({
+      type: 'JSON',
+      kind: 'PRODUCT',
+      data: product,
+    });
+    legacyPushes.set(product, bytes);
+  }
+
+  return bytes;
+}
+
+function encodeUpdate(
+  before: Product | undefined,
+  product: Product,
+  changed: readonly ProductField[],
+): Buffer {
+  const cached = updates.get(product);
+  if (cached && cached.before === before) return cached.bytes;
+  const bytes = encodeMessage({
+    type: 'update',
+    product,
+    changed: [...changed],
+  });
+  updates.set(product, { before, bytes });
+
+  return bytes;
+}
 
 export class Connection implements Watcher {
   readonly #socket: Socket;
@@ -322,15 +361,9 @@ export class Connection implements Watcher {
     const changed = before ? changedFields(before, product) : PRODUCT_FIELDS;
     if (changed.length === 0) return null;
     this.#sent.set(code, product);
-    if (this.#mode === 'legacy') {
-      return encodeLegacyAnswer({
-        type: 'JSON',
-        kind: 'PRODUCT',
-        data: product,
-      });
-    }
+    if (this.#mode === 'legacy') return encodeLegacyPush(product);
 
-    return encodeMessage({ type: 'update', product, changed: [...changed] });
+    return encodeUpdate(before, product, changed);
   }
 
   #readLegacy(chunk: Buffer): void {
@@ -342,6 +375,8 @@ export class Connection implements Watcher {
 
   #decodeLegacy(atRest: boolean): void {
     while (!this.#closing && this.#legacy.length > 0) {
+      if (this.#firstTimer === undefined) this.#skipNewlines();
+      if (this.#legacy.length === 0) return;
       const decoded = decodeLegacyRequest(this.#legacy, atRest);
       if (decoded.status === 'need-more') {
         this.#quietTimer = setTimeout(
@@ -361,6 +396,17 @@ export class Connection implements Watcher {
     if (this.#legacy.length > MAX_LEGACY_BYTES) {
       this.#legacyError('-', `request longer than ${MAX_LEGACY_BYTES} bytes`);
     }
+  }
+
+  /** A newline that comes late after a request ends that request. */
+  #skipNewlines(): void {
+    let start = 0;
+    while (start < this.#legacy.length) {
+      const byte = this.#legacy[start];
+      if (byte !== 0x0a && byte !== 0x0d) break;
+      start += 1;
+    }
+    if (start > 0) this.#legacy = this.#legacy.subarray(start);
   }
 
   #handleLegacy(request: LegacyRequest): void {

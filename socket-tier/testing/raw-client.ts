@@ -64,9 +64,11 @@ export class RawClient {
     return JSON.parse(await this.line(timeoutMs)) as Record<string, unknown>;
   }
 
-  /** Lines received and not yet read, without waiting. */
+  /** Whole lines received and not yet read, without waiting. */
   rest(): string[] {
-    const lines = this.#text.slice(this.#read).split('\n');
+    const end = this.#text.lastIndexOf('\n');
+    if (end < this.#read) return [];
+    const lines = this.#text.slice(this.#read, end).split('\n');
     return lines.filter((line) => line !== '');
   }
 
