@@ -21,7 +21,7 @@ const exec = promisify(execFile);
 /** The Dockerfile's bundling step, sent to `outdir` instead of dist. */
 async function bundleCommand(outdir: string): Promise<string> {
   const dockerfile = await readFile('socket-tier/Dockerfile', 'utf8');
-  const step = /^RUN (npx esbuild[^]*?[^\\])$/m.exec(dockerfile);
+  const step = /^RUN (npx esbuild[\s\S]*?[^\\])$/m.exec(dockerfile);
   if (!step) throw new Error('no esbuild step in the Dockerfile');
 
   return (step[1] as string)
