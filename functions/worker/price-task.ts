@@ -50,8 +50,11 @@ export interface TickSummary {
   ms: number;
 }
 
+/** What the price task needs of the products store. */
+export type TickStore = Pick<ProductStore, 'scanCodes' | 'applyTick'>;
+
 export interface PriceTaskDeps {
-  store: ProductStore;
+  store: TickStore;
   events: ProductEvents;
   logger: Logger;
   concurrency?: number;
@@ -148,7 +151,7 @@ async function withRetries<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
-async function* codesOf(store: ProductStore): AsyncGenerator<string> {
+async function* codesOf(store: TickStore): AsyncGenerator<string> {
   for await (const batch of store.scanCodes(SCAN_BATCH)) yield* batch;
 }
 

@@ -23,11 +23,11 @@ import {
   sleep,
 } from '../shared/amqp.js';
 import type { Logger } from '../shared/logger.js';
-import type { ProductStore } from '../store/product-store.js';
 import {
   createPriceTask,
   isTransient,
   type PriceTask,
+  type TickStore,
   type TickSummary,
 } from './price-task.js';
 
@@ -38,7 +38,7 @@ export const TASK_ATTEMPTS = 3;
 export interface WorkerOptions {
   amqpUrl: string;
   names?: AmqpNames;
-  store: ProductStore;
+  store: TickStore;
   /** Where changes are announced; AMQP on the same broker when unset. */
   events?: ProductEvents;
   logger: Logger;
