@@ -206,6 +206,37 @@ describe('bridge from SQS to RabbitMQ', () => {
     expect(sqsMessages(ticks.queueName)).toBe(0);
   });
 
+  it('reuses one connection across invocations and opens another once it is gone', async () => {
+    const publisher = new AmqpTaskPublisher({
+      amqpUrl: proxy.url('amqp', 'guest:guest'),
+      names,
+      retryDelayMs: 20,
+    });
+    stoppers.push(() => publisher.close());
+    const bridge = createBridgeHandler({
+      publisher,
+      factor: '1.10',
+      logger: memoryLogger(),
+    });
+    const events = [1, 2, 3].map((s) => scheduledEvent(new Date(s * 1000)));
+    const invoke = (index: number) =>
+      bridge(sqsEvent([JSON.stringify(events[index])]));
+
+    await invoke(0);
+    await invoke(1);
+    const before = proxy.connections();
+    proxy.cut();
+    const response = await invoke(2);
+
+    expect(before).toBe(1);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(proxy.connections()).toBe(2);
+    const ids = [await takeTask(), await takeTask(), await takeTask()].map(
+      (message) => message.properties.messageId,
+    );
+    expect(ids).toEqual(events.map((event) => event.id));
+  });
+
   it('fails every record after the first failed publish, trying it once', async () => {
     await proxy.down();
     const logger = memoryLogger();
