@@ -71,7 +71,6 @@ export class ProductFeedStack extends Stack {
     super(scope, id, props);
 
     const { settings } = props;
-    const aws = settings.target === 'aws';
     const { table } = new ProductsTable(this, 'Products', {
       tableName: TABLE_NAME,
       schema: props.tableSchema,
@@ -79,7 +78,7 @@ export class ProductFeedStack extends Stack {
     });
     this.acknowledgeIndexGrants(table);
     const alarmTopic = this.alarmTopic(settings.alarmEmail);
-    const network = aws ? this.network() : undefined;
+    const network = settings.target === 'aws' ? this.network() : undefined;
     const amqp = this.amqp(settings, network);
     const values: Partial<Record<EnvName, string>> = {
       PRODUCTS_TABLE: table.tableName,
@@ -100,6 +99,25 @@ export class ProductFeedStack extends Stack {
       ...(network && { placement: network.placement }),
     });
 
+    this.commonOutputs(api, ticks, alarmTopic);
+
+    // Only the aws target has a network, and there AMQP_URL is a secret.
+    if (!network || !amqp.secret) {
+      this.localStackOutputs(api);
+      return;
+    }
+    const tier = this.socketTier(network, amqp.secret, values, api, table);
+    new CfnOutput(this, 'AmqpUrlSecretArn', { value: amqp.secret.secretArn });
+    new CfnOutput(this, 'SocketEndpoint', {
+      value: `${tier.loadBalancer.loadBalancerDnsName}:${DEFAULTS.SOCKET_PORT}`,
+    });
+  }
+
+  private commonOutputs(
+    api: ProductsApi,
+    ticks: PriceTicks,
+    alarmTopic: sns.ITopic,
+  ): void {
     new CfnOutput(this, 'ApiUrl', { value: api.api.url });
     new CfnOutput(this, 'ApiKeyId', {
       description: 'aws apigateway get-api-key --include-value --api-key ID',
@@ -110,21 +128,6 @@ export class ProductFeedStack extends Stack {
       value: ticks.deadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
-    if (amqp.secret) {
-      new CfnOutput(this, 'AmqpUrlSecretArn', { value: amqp.secret.secretArn });
-    }
-
-    if (!network || !amqp.secret) {
-      this.localStackOutputs(api);
-      return;
-    }
-    const tier = this.socketTier(network, amqp.secret, values, {
-      api,
-      table,
-    });
-    new CfnOutput(this, 'SocketEndpoint', {
-      value: `${tier.loadBalancer.loadBalancerDnsName}:${DEFAULTS.SOCKET_PORT}`,
-    });
   }
 
   /** Table grants name `<table>/index/*`: the store's own indexes. */
@@ -157,8 +160,9 @@ export class ProductFeedStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
-    if (email)
+    if (email) {
       topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
 
     return topic;
   }
@@ -244,7 +248,8 @@ export class ProductFeedStack extends Stack {
     network: Network,
     amqpSecret: secrets.ISecret,
     values: Partial<Record<EnvName, string>>,
-    { api, table }: { api: ProductsApi; table: dynamodb.ITable },
+    api: ProductsApi,
+    table: dynamodb.ITable,
   ): SocketTier {
     const image = ecs.ContainerImage.fromAsset(ROOT, {
       file: ENTRIES.dockerfile,
@@ -260,7 +265,7 @@ export class ProductFeedStack extends Stack {
       SOCKET_PORT: String(DEFAULTS.SOCKET_PORT),
       POLL_INTERVAL: String(DEFAULTS.POLL_INTERVAL),
     };
-    const tier = new SocketTier(this, 'SocketTier', {
+    return new SocketTier(this, 'SocketTier', {
       vpc: network.vpc,
       image,
       table,
@@ -278,7 +283,6 @@ export class ProductFeedStack extends Stack {
         desiredCount: 2,
       },
     });
-    return tier;
   }
 
   private localStackOutputs(api: ProductsApi): void {

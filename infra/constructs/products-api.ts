@@ -88,10 +88,16 @@ export class ProductsApi extends Construct {
     // The stack names its own ApiUrl output; this one would repeat it.
     this.api.node.tryRemoveChild('Endpoint');
     this.addJsonErrors();
+    this.functions = this.addRoutes(props);
+    this.apiKey = this.addWriteKey(props.keyThrottle);
+    this.acknowledgeFindings();
+  }
+
+  /** One function per operation, behind the method of its route. */
+  private addRoutes(props: ProductsApiProps): Map<Operation, lambda.IFunction> {
     const validator = this.api.addRequestValidator('PathParameters', {
       validateRequestParameters: true,
     });
-
     const functions = new Map<Operation, lambda.IFunction>();
     for (const route of ROUTES) {
       const { function: handler } = new NodeFunction(
@@ -117,19 +123,22 @@ export class ProductsApi extends Construct {
         });
       functions.set(route.operation, handler);
     }
-    this.functions = functions;
 
-    const keyThrottle = props.keyThrottle ?? { rateLimit: 10, burstLimit: 20 };
-    this.apiKey = new apigateway.ApiKey(this, 'WriteKey', {
+    return functions;
+  }
+
+  private addWriteKey(throttle?: ApiThrottle): apigateway.IApiKey {
+    const key = new apigateway.ApiKey(this, 'WriteKey', {
       description: 'Key that product write requests send as x-api-key',
     });
     const plan = this.api.addUsagePlan('WritePlan', {
       description: 'Callers allowed to change products',
-      throttle: keyThrottle,
+      throttle: throttle ?? { rateLimit: 10, burstLimit: 20 },
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
-    plan.addApiKey(this.apiKey);
-    this.suppressFindings();
+    plan.addApiKey(key);
+
+    return key;
   }
 
   /** Gateway errors answer in DRF's shape, never HTML or `message`. */
@@ -151,10 +160,8 @@ export class ProductsApi extends Construct {
     }
   }
 
-  private suppressFindings(): void {
-    const cloudWatchRole = this.node
-      .tryFindChild('Api')
-      ?.node.tryFindChild('CloudWatchRole');
+  private acknowledgeFindings(): void {
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       Validations.of(cloudWatchRole).acknowledge({
         id:

@@ -54,8 +54,18 @@ export class SocketTier extends Construct {
     });
     this.worker = this.service('Worker', props, props.worker);
     props.table.grantReadWriteData(this.worker.taskDefinition.taskRole);
-    this.socketServer = this.service('SocketServer', props, props.socketServer);
+    this.socketServer = this.service(
+      'SocketServer',
+      props,
+      props.socketServer,
+      props.socketPort,
+    );
 
+    this.loadBalancer = this.addLoadBalancer(props);
+  }
+
+  /** An internet-facing NLB passing the socket port through to tasks. */
+  private addLoadBalancer(props: SocketTierProps): elbv2.NetworkLoadBalancer {
     const balancerGroup = new ec2.SecurityGroup(this, 'BalancerGroup', {
       vpc: props.vpc,
       description: 'Socket clients to the load balancer',
@@ -66,13 +76,13 @@ export class SocketTier extends Construct {
       ec2.Port.tcp(props.socketPort),
       'Socket clients',
     );
-    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'Balancer', {
+    const balancer = new elbv2.NetworkLoadBalancer(this, 'Balancer', {
       vpc: props.vpc,
       internetFacing: true,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroups: [balancerGroup],
     });
-    const listener = this.loadBalancer.addListener('Tcp', {
+    const listener = balancer.addListener('Tcp', {
       port: props.socketPort,
       protocol: elbv2.Protocol.TCP,
     });
@@ -95,13 +105,16 @@ export class SocketTier extends Construct {
       ec2.Port.tcp(props.socketPort),
       'Load balancer to socket servers',
     );
-    this.suppressFindings(balancerGroup);
+    this.acknowledgeFindings(balancer, balancerGroup);
+
+    return balancer;
   }
 
   private service(
     name: string,
     props: SocketTierProps,
     spec: ContainerSpec,
+    port?: number,
   ): ecs.FargateService {
     const task = new ecs.FargateTaskDefinition(this, `${name}Task`, {
       cpu: 256,
@@ -121,8 +134,7 @@ export class SocketTier extends Construct {
       environment: spec.environment,
       secrets: spec.secrets,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: name, logGroup }),
-      portMappings:
-        name === 'SocketServer' ? [{ containerPort: props.socketPort }] : [],
+      portMappings: port ? [{ containerPort: port }] : [],
     });
     Validations.of(task).acknowledge(ENV_IN_TASK_DEFINITION, {
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -142,8 +154,11 @@ export class SocketTier extends Construct {
     });
   }
 
-  private suppressFindings(balancerGroup: ec2.SecurityGroup): void {
-    Validations.of(this.loadBalancer).acknowledge({
+  private acknowledgeFindings(
+    balancer: elbv2.NetworkLoadBalancer,
+    balancerGroup: ec2.SecurityGroup,
+  ): void {
+    Validations.of(balancer).acknowledge({
       id: 'AwsSolutions-ELB2',
       reason:
         'Network load balancers log access only for TLS listeners; ' +
