@@ -44,6 +44,12 @@ describe('parseClientArgs', () => {
     ).toMatchObject({ host: 'h', port: 7 });
   });
 
+  it('takes a listen-all SOCKET_HOST for this machine', () => {
+    const options = parseClientArgs(['list'], { SOCKET_HOST: '0.0.0.0' });
+
+    expect(options.host).toBe('127.0.0.1');
+  });
+
   it('reads watch with its stop rules', () => {
     const argv = [
       'watch',

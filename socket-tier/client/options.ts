@@ -83,7 +83,7 @@ export function parseClientArgs(argv: string[], env: Env): ClientOptions {
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   const connect: Connect = {
-    host: values.host ?? readString(env, 'SOCKET_HOST', DEFAULTS.SOCKET_HOST),
+    host: values.host ?? hostFromEnv(env),
     port: readPortFlag(values.port, env),
     legacy: values.legacy ?? false,
     json: values.json ?? false,
@@ -168,6 +168,15 @@ function parse(argv: string[]) {
 }
 
 type Values = ReturnType<typeof parse>['values'];
+
+/**
+ * SOCKET_HOST is where a server listens; an any-address such as the
+ * container's 0.0.0.0 means this machine for a client.
+ */
+function hostFromEnv(env: Env): string {
+  const host = readString(env, 'SOCKET_HOST', DEFAULTS.SOCKET_HOST);
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
 
 function readPortFlag(flag: string | undefined, env: Env): number {
   if (flag === undefined) {

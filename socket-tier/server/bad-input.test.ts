@@ -107,7 +107,7 @@ describe('the socket server given bad input', () => {
     client.write(`GET+PRODUCT+{"code": "${'x'.repeat(1024 * 1024)}`);
 
     expect(await client.line()).toBe(
-      'ERROR+PRODUCT+{"detail":"request longer than 65536 bytes"}',
+      'ERROR+PRODUCT+{"detail":"request longer than 8192 bytes"}',
     );
     await client.closed();
   });

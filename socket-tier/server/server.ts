@@ -5,7 +5,11 @@
  */
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from '../../functions/shared/logger.js';
-import { encodeLegacyAnswer, encodeMessage } from '../../protocol/index.js';
+import {
+  encodeLegacyAnswer,
+  encodeMessage,
+  FRAMED_FIRST_BYTE,
+} from '../../protocol/index.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { type EventFeed, startEventFeed } from './events.js';
 import { createHttpUpstream, type Upstream } from './upstream.js';
@@ -118,6 +122,7 @@ export async function startSocketServer(
       { hub, upstream, limits, logger: log },
       log,
       () => {
+        log.debug('connection closed');
         connections.delete(connection);
         const left = (perAddress.get(address) ?? 1) - 1;
         if (left > 0) perAddress.set(address, left);
@@ -125,6 +130,7 @@ export async function startSocketServer(
       },
     );
     connections.add(connection);
+    log.debug('connection opened', { address });
   };
 
   const server = createServer(accept);
@@ -218,7 +224,7 @@ function refuse(socket: Socket, reason: Refusal, waitMs: number): void {
   socket.on('error', () => {});
   socket.once('data', (chunk: Buffer) => {
     clearTimeout(timer);
-    socket.end(chunk[0] === 0x7b ? framed : legacy);
+    socket.end(chunk[0] === FRAMED_FIRST_BYTE ? framed : legacy);
   });
   socket.on('close', () => clearTimeout(timer));
   setTimeout(() => socket.destroy(), waitMs * 2).unref();
