@@ -4,9 +4,11 @@
  * item failure, so SQS delivers it again and, after MAX_TICK_RECEIVES
  * receives, moves it to the tick DLQ.
  *
- * Once one publish fails, the records after it in the batch are not
- * tried and fail too: the broker is most likely gone, and ticks applied
- * out of order would make the older one count as already done.
+ * Ticks are published oldest first. Once one publish fails, the later
+ * ones in the batch are not tried and fail too: the broker is most
+ * likely gone, and a newer tick applied before an older one makes the
+ * store count the older one as already done (a shortcoming of the
+ * store's per-product watermark; see the note on applyTick).
  *
  * A body that is not a scheduled event can never succeed, so it is not
  * a failure: retrying it would only hold back the ticks behind it. It is
@@ -68,9 +70,14 @@ export function createBridgeHandler(
 
   return async (event) => {
     const failures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
+    const tasks = event.Records.flatMap((record) => {
       const task = toTask(record, factor, logger);
-      if (!task) continue;
+      return task ? [{ record, task }] : [];
+    });
+    // SQS keeps no order; publishing the batch oldest first at least
+    // keeps the ticks within one batch in order.
+    tasks.sort((a, b) => timeOf(a.task) - timeOf(b.task));
+    for (const { record, task } of tasks) {
       if (failures.length > 0) {
         failures.push({ itemIdentifier: record.messageId });
         continue;
@@ -94,6 +101,10 @@ export function createBridgeHandler(
 
     return { batchItemFailures: failures };
   };
+}
+
+function timeOf(task: UpdatePricesTask): number {
+  return Date.parse(task.scheduled_at);
 }
 
 function toTask(

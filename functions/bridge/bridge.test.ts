@@ -237,6 +237,24 @@ describe('bridge from SQS to RabbitMQ', () => {
     expect(ids).toEqual(events.map((event) => event.id));
   });
 
+  it('publishes the ticks of a batch oldest first', async () => {
+    const publisher = new AmqpTaskPublisher({ amqpUrl: AMQP_URL, names });
+    stoppers.push(() => publisher.close());
+    const bridge = createBridgeHandler({
+      publisher,
+      factor: '1.10',
+      logger: memoryLogger(),
+    });
+    const events = [3, 1, 2].map((s) => scheduledEvent(new Date(s * 1000)));
+
+    await bridge(sqsEvent(events.map((event) => JSON.stringify(event))));
+
+    const ids = [await takeTask(), await takeTask(), await takeTask()].map(
+      (message) => message.properties.messageId,
+    );
+    expect(ids).toEqual([events[1]?.id, events[2]?.id, events[0]?.id]);
+  });
+
   it('fails every record after the first failed publish, trying it once', async () => {
     await proxy.down();
     const logger = memoryLogger();
