@@ -1,6 +1,7 @@
 /** POST /api/products/: adds a product and announces it. */
 import { ProductExistsError } from '../store/errors.js';
 import { readBody } from './body.js';
+import { newProductCode } from './codes.js';
 import { type ApiDeps, type ApiHandler, answer } from './context.js';
 import { BadRequestError } from './errors.js';
 import { json } from './responses.js';
@@ -11,12 +12,9 @@ import { announce, nextTimestamp, priceCents } from './write.js';
 export function createProduct(deps: ApiDeps): ApiHandler {
   return answer('createProduct', deps, async (event) => {
     const input = readBody(event, ProductInputSchema);
-    if (!input.code && !deps.newCode) {
-      throw new BadRequestError({ code: ['This field is required.'] });
-    }
     const stamp = nextTimestamp(deps);
     const record = {
-      code: input.code ?? (deps.newCode?.() as string),
+      code: input.code ?? (deps.newCode ?? newProductCode)(),
       buyingCents: priceCents(input.buying_price),
       sellingCents: priceCents(input.selling_price),
       description: input.description,

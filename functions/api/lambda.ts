@@ -6,13 +6,11 @@
  * handlers do not.
  */
 
-import { randomInt } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readOptional, readString, readUrl } from '../../config/env.js';
 import { DEFAULTS, SERVICE } from '../../config/topology.js';
 import { createAmqpProductEvents } from '../events/amqp-product-events.js';
 import type { ProductEvents } from '../events/product-events.js';
-import { randomCode } from '../seed/seed-products.js';
 import { createLogger } from '../shared/logger.js';
 import { DynamoProductStore } from '../store/dynamo-product-store.js';
 import type { ApiHandler, LambdaHandler } from './context.js';
@@ -37,7 +35,6 @@ const handlers = createApiHandlers({
   store: new DynamoProductStore(client, table),
   logger,
   events,
-  newCode: () => randomCode(() => randomInt(0, 2 ** 32) / 2 ** 32),
 });
 
 const lambda =
