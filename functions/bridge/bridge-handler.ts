@@ -31,7 +31,21 @@ export interface BridgeDeps {
   publisher: TaskPublisher;
   factor: string;
   logger: Logger;
+  /**
+   * The longest one publish may take, retries included. With a Lambda
+   * context, a record is only started while this much time remains, so
+   * the invocation ends with a partial batch response instead of timing
+   * out (which would send the whole batch back).
+   */
+  publishBudgetMs?: number;
 }
+
+/** What the bridge reads of the Lambda context. */
+export interface InvocationClock {
+  getRemainingTimeInMillis(): number;
+}
+
+const DEFAULT_PUBLISH_BUDGET_MS = 20_000;
 
 export class TickFormatError extends Error {
   override readonly name = 'TickFormatError';
@@ -65,10 +79,11 @@ export function parseTick(body: string): { id: string; time: string } {
 
 export function createBridgeHandler(
   deps: BridgeDeps,
-): (event: SQSEvent) => Promise<SQSBatchResponse> {
+): (event: SQSEvent, context?: InvocationClock) => Promise<SQSBatchResponse> {
   const { publisher, factor, logger } = deps;
+  const budget = deps.publishBudgetMs ?? DEFAULT_PUBLISH_BUDGET_MS;
 
-  return async (event) => {
+  return async (event, context) => {
     const failures: SQSBatchItemFailure[] = [];
     const tasks = event.Records.flatMap((record) => {
       const task = toTask(record, factor, logger);
@@ -78,6 +93,11 @@ export function createBridgeHandler(
     // keeps the ticks within one batch in order.
     tasks.sort((a, b) => timeOf(a.task) - timeOf(b.task));
     for (const { record, task } of tasks) {
+      if (failures.length === 0 && outOfTime(context, budget)) {
+        logger.warn('no time left to publish', { tick: task.tick });
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
       if (failures.length > 0) {
         failures.push({ itemIdentifier: record.messageId });
         continue;
@@ -101,6 +121,13 @@ export function createBridgeHandler(
 
     return { batchItemFailures: failures };
   };
+}
+
+function outOfTime(
+  context: InvocationClock | undefined,
+  budgetMs: number,
+): boolean {
+  return context !== undefined && context.getRemainingTimeInMillis() < budgetMs;
 }
 
 function timeOf(task: UpdatePricesTask): number {

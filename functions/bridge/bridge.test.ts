@@ -255,6 +255,37 @@ describe('bridge from SQS to RabbitMQ', () => {
     expect(ids).toEqual([events[1]?.id, events[2]?.id, events[0]?.id]);
   });
 
+  it('leaves the records it has no time for to SQS (Lambda context stubbed)', async () => {
+    const publisher = new AmqpTaskPublisher({ amqpUrl: AMQP_URL, names });
+    stoppers.push(() => publisher.close());
+    const logger = memoryLogger();
+    const bridge = createBridgeHandler({
+      publisher,
+      factor: '1.10',
+      logger,
+      publishBudgetMs: 17_000,
+    });
+    const remaining = [25_000, 16_000, 15_000];
+    const context = {
+      getRemainingTimeInMillis: () => remaining.shift() ?? 0,
+    };
+    const events = [1, 2, 3].map((s) => scheduledEvent(new Date(s * 1000)));
+
+    const response = await bridge(
+      sqsEvent(events.map((event) => JSON.stringify(event))),
+      context,
+    );
+
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: 'm1' },
+      { itemIdentifier: 'm2' },
+    ]);
+    expect((await takeTask()).properties.messageId).toBe(events[0]?.id);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ msg: 'no time left to publish' }),
+    );
+  });
+
   it('fails every record after the first failed publish, trying it once', async () => {
     await proxy.down();
     const logger = memoryLogger();
