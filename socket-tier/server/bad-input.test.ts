@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 /**
  * Bad input over real TCP: each gets its clear error or is closed, and
  * the server keeps serving everyone else.
@@ -269,6 +270,33 @@ describe('the socket server given bad input', () => {
 
     await stillServes();
     expect(server.stats().watchers).toBe(0);
+  });
+
+  it('survives random bytes in either protocol', async () => {
+    const input = fc.oneof(
+      fc
+        .uint8Array({ minLength: 1, maxLength: 300 })
+        .map((bytes) => Buffer.from(bytes)),
+      fc
+        .uint8Array({ maxLength: 300 })
+        .map((bytes) => Buffer.concat([Buffer.from('{'), bytes])),
+      fc
+        .string({ maxLength: 200 })
+        .map((text) => Buffer.from(`GET+PRODUCT+${text}`)),
+      fc.json().map((json) => Buffer.from(`${json}\n`)),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(input, async (bytes) => {
+        const client = await open();
+        client.write(bytes);
+        await sleep(10);
+        client.destroy();
+      }),
+      { numRuns: 60 },
+    );
+
+    await stillServes();
   });
 
   it('closes an idle connection with a limit error', async () => {

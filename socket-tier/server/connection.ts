@@ -57,6 +57,7 @@ export interface ConnectionContext {
 type Mode = 'unknown' | 'legacy' | 'framed';
 
 const UPSTREAM_MESSAGE = 'the products API is unavailable';
+const SERVER_FAULT = 'the server failed on this request';
 
 /*
  * Every watcher of a code usually gets the same state after the same
@@ -216,8 +217,17 @@ export class Connection implements Watcher {
     if (this.#mode === 'unknown') {
       this.#mode = chunk[0] === FRAMED_FIRST_BYTE ? 'framed' : 'legacy';
     }
-    if (this.#mode === 'framed') this.#readFramed(chunk);
-    else this.#readLegacy(chunk);
+    try {
+      if (this.#mode === 'framed') this.#readFramed(chunk);
+      else this.#readLegacy(chunk);
+    } catch (error) {
+      // A fault of this server, not of the client: this connection ends,
+      // the process and everyone else's connections go on.
+      this.#log.error('request handling failed', { error });
+      if (this.#mode === 'framed')
+        this.#fail(null, 'bad_request', SERVER_FAULT);
+      else this.#legacyError('-', SERVER_FAULT);
+    }
   }
 
   #gotRequest(): void {
