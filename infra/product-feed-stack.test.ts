@@ -1,3 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isDeepStrictEqual as isEqual } from 'node:util';
 import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -15,6 +26,8 @@ import {
   TABLE_NAME,
 } from '../config/topology.js';
 import { PRODUCTS_TABLE_SCHEMA } from '../functions/store/table-schema.js';
+import { DOCS_PACKAGE_FILES } from './constructs/products-api.js';
+import { fromRoot } from './paths.js';
 import { ProductFeedStack } from './product-feed-stack.js';
 import { readSettings } from './settings.js';
 import {
@@ -24,6 +37,7 @@ import {
   functionByHandler,
   only,
   queueNamed,
+  type Resource,
   resourcePath,
   resourcesOf,
   statementsOfFunction,
@@ -67,6 +81,45 @@ function acknowledgements(stack: Stack): [string, string][] {
         )
         .flatMap((entry) => Object.entries(entry.data as object)),
     );
+}
+
+/** The staged directory of a function's code asset. */
+function bundleOf(app: App, resource: Resource): string {
+  const code = resource.Properties.Code as { S3Key: string };
+
+  return join(app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+}
+
+/**
+ * Runs `script` as an ES module beside a copy of the bundle, where only
+ * the AWS SDK (which the Lambda runtime provides) is installed, and
+ * parses the last line it prints.
+ */
+function runBundle(bundle: string, script: string): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
+  try {
+    cpSync(bundle, dir, { recursive: true });
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(
+      fromRoot('node_modules/@aws-sdk'),
+      join(dir, 'node_modules', '@aws-sdk'),
+    );
+    const run = spawnSync(
+      process.execPath,
+      ['--input-type=module', '--no-warnings', '-e', script],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, PRODUCTS_TABLE: TABLE_NAME },
+        timeout: 20_000,
+      },
+    );
+    const lines = run.stdout.trim().split('\n');
+    if (run.status !== 0) throw new Error(run.stderr);
+    return JSON.parse(lines.at(-1) ?? '{}');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const TABLE_READS = new Set([
@@ -151,6 +204,47 @@ describe('the AWS target', () => {
         Architectures: ['arm64'],
       });
     }
+  });
+
+  it('ships the Swagger UI files the docs page reads beside its bundle', () => {
+    const [, docs] = functionByHandler(aws.template, 'getDocs');
+    const bundle = bundleOf(aws.app, docs);
+
+    for (const [name, files] of Object.entries(DOCS_PACKAGE_FILES)) {
+      for (const file of files) {
+        expect(existsSync(join(bundle, 'node_modules', name, file))).toBe(true);
+      }
+    }
+    expect(existsSync(join(bundle, 'index.mjs'))).toBe(true);
+  });
+
+  it('bundles an API that loads and answers as the Lambda runtime runs it', () => {
+    const [, docs] = functionByHandler(aws.template, 'getSchema');
+
+    const answer = runBundle(
+      bundleOf(aws.app, docs),
+      "const { getSchema } = await import('./index.mjs');" +
+        "const answer = await getSchema({ httpMethod: 'GET'," +
+        " path: '/api/schema/', resource: '/api/schema'," +
+        " headers: { Host: 'api.test' }, requestContext: { stage: 'prod' }," +
+        ' queryStringParameters: null, pathParameters: null, body: null });' +
+        'console.log(JSON.stringify(answer));',
+    );
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body as string)).toHaveProperty('openapi');
+  });
+
+  it('bundles a bridge that loads without a broker', () => {
+    const [, bridge] = functionByHandler(aws.template, 'handler');
+
+    const loaded = runBundle(
+      bundleOf(aws.app, bridge),
+      "const { handler } = await import('./index.mjs');" +
+        'console.log(JSON.stringify({ type: typeof handler }));',
+    );
+
+    expect(loaded).toEqual({ type: 'function' });
   });
 
   it('routes each method and path to the function of its operation', () => {

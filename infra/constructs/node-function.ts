@@ -29,15 +29,40 @@ export interface NodeFunctionProps {
   readonly memorySize?: number;
   readonly placement?: VpcPlacement;
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Files of installed packages the code reads at run time, by package:
+   * esbuild bundles what is imported, not what is read from disk, so
+   * these are copied into `node_modules/` beside the bundle.
+   */
+  readonly packageFiles?: Readonly<Record<string, readonly string[]>>;
 }
 
 // ESM output: bundled CommonJS packages (amqplib) still call require()
-// for Node built-ins, which an ES module has to be given.
+// for Node built-ins, which an ES module has to be given. The import is
+// renamed so it cannot clash with a createRequire the sources import.
 const REQUIRE_SHIM =
-  "import { createRequire } from 'node:module';" +
-  'const require = createRequire(import.meta.url);';
+  "import { createRequire as createBundleRequire } from 'node:module';" +
+  'const require = createBundleRequire(import.meta.url);';
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+function copyPackageFiles(
+  packages: Readonly<Record<string, readonly string[]>>,
+): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      Object.entries(packages).flatMap(([name, files]) => {
+        const from = `${inputDir}/node_modules/${name}`;
+        const to = `${outputDir}/node_modules/${name}`;
+        return [
+          `mkdir -p "${to}"`,
+          ...files.map((file) => `cp "${from}/${file}" "${to}/${file}"`),
+        ];
+      }),
+  };
+}
 
 export class NodeFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -74,6 +99,7 @@ export class NodeFunction extends Construct {
         target: 'node22',
         mainFields: ['module', 'main'],
         banner: REQUIRE_SHIM,
+        commandHooks: copyPackageFiles(props.packageFiles ?? {}),
       },
     });
     Validations.of(this.function).acknowledge({

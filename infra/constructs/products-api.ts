@@ -42,6 +42,17 @@ export interface ProductsApiProps {
 
 const PATH_PARAMETER = /^\{(\w+)\}$/;
 
+/** The docs page reads Swagger UI's script and styles from its package. */
+export const DOCS_PACKAGE_FILES = {
+  'swagger-ui-dist': [
+    'package.json',
+    'swagger-ui-bundle.js',
+    'swagger-ui.css',
+    'LICENSE',
+    'NOTICE',
+  ],
+};
+
 function pathParameters(path: string): Record<string, boolean> {
   const names = path
     .split('/')
@@ -108,6 +119,7 @@ export class ProductsApi extends Construct {
           handler: route.operation,
           description: `${route.method} ${route.path}`,
           environment: props.environment,
+          packageFiles: DOCS_PACKAGE_FILES,
           ...(props.placement && { placement: props.placement }),
         },
       );
