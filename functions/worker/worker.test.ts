@@ -211,6 +211,31 @@ describe('price worker on RabbitMQ and DynamoDB', () => {
     );
   });
 
+  it('declares its queue again and consumes after the queue is deleted', async () => {
+    await store.putMany(products(3));
+    const logger = await start();
+    await waitFor(
+      () => logger.entries.find((e) => e.msg === 'worker consuming'),
+      'the worker consuming',
+    );
+
+    await channel.deleteQueue(names.tasksQueue);
+    await waitFor(
+      () =>
+        logger.entries.filter((e) => e.msg === 'worker consuming').length >= 2
+          ? true
+          : undefined,
+      'the worker consuming again',
+    );
+    await publisher.publish(tickTask());
+    await waitFor(ticksDone(1), 'the tick');
+
+    expect(summaries[0]?.changed).toBe(3);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ msg: 'broker connection lost' }),
+    );
+  });
+
   it('runs tasks one after another in arrival order', async () => {
     await store.putMany(products(10));
     const tasks: UpdatePricesTask[] = [tickTask(), tickTask(), tickTask()];

@@ -173,7 +173,14 @@ class TaskConsumer {
       const { consumerTag } = await channel.consume(
         this.names.tasksQueue,
         (message) => {
-          if (message) this.enqueue(channel, message);
+          if (message) {
+            this.enqueue(channel, message);
+            return;
+          }
+          // The broker cancelled the consumer (the queue was deleted):
+          // start over, which declares the queue again.
+          markLost(new Error('consumer cancelled by the broker'));
+          connection.close().catch(() => {});
         },
       );
       this.consumer = { channel, tag: consumerTag };
