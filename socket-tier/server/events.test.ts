@@ -3,6 +3,7 @@
  * exchange of this test's own, pushed to watchers long before any poll.
  */
 import amqp from 'amqplib';
+import { createAmqpProductEvents } from '../../functions/events/amqp-product-events.js';
 import { memoryLogger } from '../../functions/shared/logger.js';
 import type { Product } from '../../protocol/index.js';
 import { AMQP_URL, uniqueAmqpNames } from '../../test/rabbit.js';
@@ -82,6 +83,23 @@ describe('the socket server with product events', () => {
     publish({ ...after, tick: 'tick-1' }, after.code);
 
     expect(await client.json()).toEqual({
+      type: 'update',
+      product: after,
+      changed: ['selling_price', 'update_at'],
+    });
+  });
+
+  it('understands the events the price worker publishes', async () => {
+    const product = products[4] as Product;
+    const client = await watch(product);
+    const events = await createAmqpProductEvents({ amqpUrl: AMQP_URL, names });
+    const after = api.reprice(product.code, 444_444);
+
+    await events.publish({ ...after, tick: 'tick-worker' });
+    const update = await client.json();
+
+    await events.close();
+    expect(update).toEqual({
       type: 'update',
       product: after,
       changed: ['selling_price', 'update_at'],
