@@ -218,7 +218,7 @@ describe('the AWS target', () => {
     expect(existsSync(join(bundle, 'index.mjs'))).toBe(true);
   });
 
-  it('bundles an API that loads and answers as the Lambda runtime runs it', () => {
+  it('bundles an API that loads and answers as Lambda runs it', () => {
     const [, docs] = functionByHandler(aws.template, 'getSchema');
 
     const answer = runBundle(
@@ -330,7 +330,7 @@ describe('the AWS target', () => {
     });
   });
 
-  it('feeds the bridge from the ticks queue with partial batch responses', () => {
+  it('feeds the bridge from the queue with partial batch responses', () => {
     const [bridgeId] = functionByHandler(aws.template, 'handler');
     const [queueId] = queueNamed(aws.template, QUEUES.ticks);
 
@@ -368,7 +368,7 @@ describe('the AWS target', () => {
     });
   });
 
-  it('runs a private RabbitMQ broker whose password stays in Secrets Manager', () => {
+  it('runs a private broker whose password stays in Secrets Manager', () => {
     const [, broker] = only(
       resourcesOf(aws.template, 'AWS::AmazonMQ::Broker'),
       'broker',
@@ -387,7 +387,7 @@ describe('the AWS target', () => {
     });
   });
 
-  it('lets the functions and the worker, and nothing else, reach RabbitMQ', () => {
+  it('lets the functions and the worker, no more, reach RabbitMQ', () => {
     const [, broker] = only(
       resourcesOf(aws.template, 'AWS::AmazonMQ::Broker'),
       'broker',
@@ -418,7 +418,7 @@ describe('the AWS target', () => {
     }
   });
 
-  it('builds the worker and socket server from the socket tier Dockerfile', () => {
+  it('builds the worker and socket server from the socket tier image', () => {
     const assembly = aws.app.synth();
     const manifests = assembly.artifacts.filter(
       (artifact) => artifact instanceof AssetManifestArtifact,

@@ -291,13 +291,14 @@ export class ProductFeedStack extends Stack {
     const restApi = api.api.node.defaultChild;
     if (restApi) Tags.of(restApi).add('_custom_id_', LOCALSTACK.apiId);
     const path = `/_aws/execute-api/${LOCALSTACK.apiId}/${API_STAGE}`;
+    const edge = `${LOCALSTACK.services.localstack}:${LOCALSTACK.edgePort}`;
     new CfnOutput(this, 'LocalApiUrl', {
       description: 'API_URL from the host',
       value: `http://localhost:${LOCALSTACK.edgePort}${path}`,
     });
     new CfnOutput(this, 'ComposeApiUrl', {
       description: 'API_URL for the socket server in localstack.yml',
-      value: `http://${LOCALSTACK.services.localstack}:${LOCALSTACK.edgePort}${path}`,
+      value: `http://${edge}${path}`,
     });
     new CfnOutput(this, 'SocketEndpoint', {
       description: 'The socket server of localstack.yml',
