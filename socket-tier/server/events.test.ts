@@ -7,12 +7,13 @@ import { createAmqpProductEvents } from '../../functions/events/amqp-product-eve
 import { memoryLogger } from '../../functions/shared/logger.js';
 import type { Product } from '../../protocol/index.js';
 import { AMQP_URL, uniqueAmqpNames } from '../../test/rabbit.js';
+import { startTcpProxy } from '../../test/tcp-proxy.js';
 import {
   makeProduct,
   startTestApi,
   type TestApi,
 } from '../testing/products-api.js';
-import { RawClient, sleep } from '../testing/raw-client.js';
+import { RawClient, sleep, waitFor } from '../testing/raw-client.js';
 import { type SocketServer, startSocketServer } from './server.js';
 
 /** Far longer than any test here: a change seen came by an event. */
@@ -183,5 +184,57 @@ describe('the socket server without a broker', () => {
       (entry) => entry.msg === 'events unavailable, polling only',
     );
     expect(warned).toHaveLength(1);
+  });
+});
+
+describe('the socket server when the broker connection drops', () => {
+  it('subscribes again and keeps the fast path', async () => {
+    const names = uniqueAmqpNames();
+    const logger = memoryLogger();
+    const product = makeProduct(410);
+    const api = await startTestApi([product]);
+    const proxy = await startTcpProxy(
+      '127.0.0.1',
+      Number(new URL(AMQP_URL).port || 5672),
+    );
+    const server = await startSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      apiUrl: api.url,
+      pollIntervalMs: POLL_MS,
+      amqpUrl: proxy.url('amqp', 'guest:guest'),
+      eventsExchange: names.eventsExchange,
+      eventsRetryMs: 50,
+      logger,
+    });
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const client = await RawClient.open(server.port);
+    client.write(`{"id":1,"op":"watch","codes":["${product.code}"]}\n`);
+    await client.json();
+    const subscribed = () =>
+      logger.entries.filter((entry) => entry.msg === 'events subscribed');
+
+    proxy.cut();
+    await waitFor(() => subscribed().length === 2);
+    const after = api.reprice(product.code, 555_555);
+    channel.publish(
+      names.eventsExchange,
+      `${names.eventRoutingPrefix}${product.code}`,
+      Buffer.from(JSON.stringify(after)),
+    );
+    const update = await client.json();
+
+    client.destroy();
+    await server.close();
+    await proxy.stop();
+    await channel.deleteExchange(names.eventsExchange);
+    await connection.close();
+    await api.close();
+    expect(update.product).toEqual(after);
+    const lost = logger.entries.filter(
+      (entry) => entry.msg === 'events connection lost',
+    );
+    expect(lost).toHaveLength(1);
   });
 });
