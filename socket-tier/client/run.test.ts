@@ -108,6 +108,25 @@ describe('the client', () => {
       expect(rows.filter((row) => row.startsWith('TESTCODE'))).toHaveLength(30);
     });
 
+    it('asks for the page that --page and --limit name', async () => {
+      const { done } = start([
+        'list',
+        '--page',
+        '3',
+        '--limit',
+        '5',
+        '--json',
+        ...mode,
+      ]);
+
+      const { code: exit, stdout } = await done;
+
+      expect(exit).toBe(0);
+      const page = JSON.parse(stdout.lines()[0] as string);
+      const codes = page.results.map((product: Product) => product.code);
+      expect(codes).toEqual(products.slice(10, 15).map((p) => p.code));
+    });
+
     it('prints one product with get --json', async () => {
       const { done } = start(['get', code(1), '--json', ...mode]);
 
