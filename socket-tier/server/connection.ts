@@ -23,11 +23,11 @@ import {
   MAX_LEGACY_BYTES,
   PRODUCT_FIELDS,
   type Product,
-  type ProductField,
   parseRequest,
   type RequestId,
 } from '../../protocol/index.js';
 import { Outbox } from './outbox.js';
+import { encodeLegacyPush, encodeUpdate } from './pushes.js';
 import { type Upstream, UpstreamQueryError } from './upstream.js';
 import type { Watcher, WatchHub, WatchProblem } from './watch-hub.js';
 
@@ -58,44 +58,6 @@ type Mode = 'unknown' | 'legacy' | 'framed';
 
 const UPSTREAM_MESSAGE = 'the products API is unavailable';
 const SERVER_FAULT = 'the server failed on this request';
-
-/*
- * Every watcher of a code usually gets the same state after the same
- * one, so each push is encoded once and the bytes shared.
- */
-const legacyPushes = new WeakMap<Product, Buffer>();
-const updates = new WeakMap<Product, { before?: Product; bytes: Buffer }>();
-
-function encodeLegacyPush(product: Product): Buffer {
-  let bytes = legacyPushes.get(product);
-  if (!bytes) {
-    bytes = encodeLegacyAnswer({
-      type: 'JSON',
-      kind: 'PRODUCT',
-      data: product,
-    });
-    legacyPushes.set(product, bytes);
-  }
-
-  return bytes;
-}
-
-function encodeUpdate(
-  before: Product | undefined,
-  product: Product,
-  changed: readonly ProductField[],
-): Buffer {
-  const cached = updates.get(product);
-  if (cached && cached.before === before) return cached.bytes;
-  const bytes = encodeMessage({
-    type: 'update',
-    product,
-    changed: [...changed],
-  });
-  updates.set(product, { before, bytes });
-
-  return bytes;
-}
 
 export class Connection implements Watcher {
   readonly #socket: Socket;
