@@ -127,6 +127,16 @@ describe('the client', () => {
       expect(codes).toEqual(products.slice(10, 15).map((p) => p.code));
     });
 
+    it('fails a watch whose codes do not exist', async () => {
+      const { done } = start(['watch', 'NOSUCHCODE', '--json', ...mode]);
+
+      const { code: exit, stdout, stderr } = await done;
+
+      expect(exit).toBe(1);
+      expect(stdout.text).toBe('');
+      expect(stderr.text).toContain('no product with code NOSUCHCODE');
+    });
+
     it('prints one product with get --json', async () => {
       const { done } = start(['get', code(1), '--json', ...mode]);
 
