@@ -1,25 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual as isEqual } from 'node:util';
-import { App, type Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  API_STAGE,
   DEFAULTS,
   ENTRIES,
   ENVIRONMENT,
-  LOCALSTACK,
   MAX_TICK_RECEIVES,
   QUEUES,
   ROUTES,
@@ -27,9 +14,15 @@ import {
 } from '../config/topology.js';
 import { PRODUCTS_TABLE_SCHEMA } from '../functions/store/table-schema.js';
 import { DOCS_PACKAGE_FILES } from './constructs/products-api.js';
-import { fromRoot } from './paths.js';
-import { ProductFeedStack } from './product-feed-stack.js';
-import { readSettings } from './settings.js';
+import {
+  acknowledgements,
+  bundleOf,
+  nagViolations,
+  runBundle,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  synth,
+} from './synth-for-tests.js';
 import {
   actionsOf,
   containerNamed,
@@ -37,90 +30,11 @@ import {
   functionByHandler,
   only,
   queueNamed,
-  type Resource,
   resourcePath,
   resourcesOf,
   statementsOfFunction,
   statementsOfRole,
 } from './template-queries.js';
-
-interface Synthesized {
-  readonly app: App;
-  readonly stack: Stack;
-  readonly template: Template;
-}
-
-function synth(context: Record<string, string>): Synthesized {
-  const app = new App();
-  const settings = readSettings((key) => context[key], {});
-  const stack = new ProductFeedStack(app, 'Feed', {
-    settings,
-    tableSchema: PRODUCTS_TABLE_SCHEMA,
-  });
-
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-function nagViolations(stack: Stack): string[] {
-  const report = new AwsSolutionsChecks(undefined).validateScope(stack);
-
-  return report.violations.flatMap((violation) =>
-    violation.violatingResources.map(
-      (resource) => `${violation.ruleName} at ${resource.constructPath}`,
-    ),
-  );
-}
-
-function acknowledgements(stack: Stack): [string, string][] {
-  return stack.node
-    .findAll()
-    .flatMap((construct) =>
-      construct.node.metadata
-        .filter(
-          (entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY,
-        )
-        .flatMap((entry) => Object.entries(entry.data as object)),
-    );
-}
-
-/** The staged directory of a function's code asset. */
-function bundleOf(app: App, resource: Resource): string {
-  const code = resource.Properties.Code as { S3Key: string };
-
-  return join(app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
-}
-
-/**
- * Runs `script` as an ES module beside a copy of the bundle, where only
- * the AWS SDK (which the Lambda runtime provides) is installed, and
- * parses the last line it prints.
- */
-function runBundle(bundle: string, script: string): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
-  try {
-    cpSync(bundle, dir, { recursive: true });
-    mkdirSync(join(dir, 'node_modules'), { recursive: true });
-    symlinkSync(
-      fromRoot('node_modules/@aws-sdk'),
-      join(dir, 'node_modules', '@aws-sdk'),
-    );
-    const run = spawnSync(
-      process.execPath,
-      ['--input-type=module', '--no-warnings', '-e', script],
-      {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, PRODUCTS_TABLE: TABLE_NAME },
-        timeout: 20_000,
-      },
-    );
-    const lines = run.stdout.trim().split('\n');
-    if (run.status !== 0) throw new Error(run.stderr);
-    return JSON.parse(lines.at(-1) ?? '{}');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const TABLE_READS = new Set([
   'dynamodb:BatchGetItem',
@@ -140,10 +54,6 @@ const TABLE_WRITES = [
 
 const READ_ROUTES = ROUTES.filter((route) => route.access === 'read');
 const WRITE_ROUTES = ROUTES.filter((route) => route.access === 'write');
-
-// Bundling every function and fingerprinting the image context takes a
-// while: each target is synthesized once for the whole file.
-const SYNTH_TIMEOUT = 120_000;
 
 describe('the AWS target', () => {
   let aws: Synthesized;
@@ -585,115 +495,5 @@ describe('the AWS target', () => {
     for (const [, reason] of acknowledged) {
       expect(reason.length).toBeGreaterThan(30);
     }
-  });
-});
-
-describe('the LocalStack target', () => {
-  let local: Synthesized;
-
-  beforeAll(() => {
-    local = synth({ target: 'localstack' });
-  }, SYNTH_TIMEOUT);
-
-  it('has no Amazon MQ, ECS, VPC or load balancer', () => {
-    const types = new Set(
-      Object.values(local.template.toJSON().Resources).map(
-        (resource) => (resource as { Type: string }).Type,
-      ),
-    );
-
-    expect(
-      [...types].filter((type) =>
-        /^AWS::(AmazonMQ|ECS|EC2|ElasticLoadBalancingV2)::/.test(type),
-      ),
-    ).toEqual([]);
-  });
-
-  it('keeps the API, schedule, queues and table of the AWS target', () => {
-    local.template.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
-    local.template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: DEFAULTS.PRICE_SCHEDULE,
-    });
-    local.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-    });
-    local.template.resourceCountIs('AWS::SQS::Queue', 2);
-    local.template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Delete',
-    });
-  });
-
-  it('gives functions the compose RabbitMQ URL, outside any VPC', () => {
-    const handlers = [...ROUTES.map((route) => route.operation), 'handler'];
-
-    for (const handler of handlers) {
-      const [, resource] = functionByHandler(local.template, handler);
-      expect(environmentOf(resource).AMQP_URL).toBe(LOCALSTACK.amqpUrl);
-      expect(resource.Properties.VpcConfig).toBeUndefined();
-    }
-  });
-
-  it('gives every function exactly the environment names of its role', () => {
-    const [, bridge] = functionByHandler(local.template, 'handler');
-    const [, list] = functionByHandler(local.template, 'listProducts');
-
-    expect(Object.keys(environmentOf(bridge)).sort()).toEqual(
-      [...ENVIRONMENT.bridge].sort(),
-    );
-    expect(Object.keys(environmentOf(list)).sort()).toEqual(
-      [...ENVIRONMENT.api].sort(),
-    );
-  });
-
-  it('fixes the API id so the compose socket server knows its URL', () => {
-    const [, restApi] = only(
-      resourcesOf(local.template, 'AWS::ApiGateway::RestApi'),
-      'REST API',
-    );
-    const outputs = local.template.findOutputs('ComposeApiUrl');
-
-    expect(restApi.Properties.Tags).toEqual([
-      { Key: '_custom_id_', Value: LOCALSTACK.apiId },
-    ]);
-    expect(outputs.ComposeApiUrl?.Value).toBe(
-      `http://${LOCALSTACK.services.localstack}:${LOCALSTACK.edgePort}` +
-        `/_aws/execute-api/${LOCALSTACK.apiId}/${API_STAGE}`,
-    );
-  });
-
-  it('passes the cdk-nag AWS Solutions checks', () => {
-    expect(nagViolations(local.stack)).toEqual([]);
-  });
-});
-
-describe('an existing broker and an alarm address', () => {
-  let external: Synthesized;
-  const secretArn =
-    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:amqp-AbCdEf';
-
-  beforeAll(() => {
-    external = synth({ amqpSecretArn: secretArn, alarmEmail: 'ops@x.test' });
-  }, SYNTH_TIMEOUT);
-
-  it('replaces Amazon MQ and reaches every process through its secret', () => {
-    const [, bridge] = functionByHandler(external.template, 'handler');
-    const { container } = containerNamed(external.template, 'Worker');
-
-    external.template.resourceCountIs('AWS::AmazonMQ::Broker', 0);
-    expect(JSON.stringify(environmentOf(bridge).AMQP_URL)).toContain(
-      `{{resolve:secretsmanager:${secretArn}:SecretString:::}}`,
-    );
-    expect(JSON.stringify(container.Secrets)).toContain(secretArn);
-  });
-
-  it('mails alarms to the address given by context', () => {
-    external.template.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'email',
-      Endpoint: 'ops@x.test',
-    });
-  });
-
-  it('passes the cdk-nag AWS Solutions checks', () => {
-    expect(nagViolations(external.stack)).toEqual([]);
   });
 });
