@@ -35,6 +35,29 @@ describe('local scheduler', () => {
     );
   });
 
+  it('fires a cron schedule at its next minute, in UTC', async () => {
+    const sent: ScheduledEvent[] = [];
+    const base = Date.parse('2026-12-04T10:04:59.700Z');
+    const started = Date.now();
+    const scheduler = startScheduler({
+      schedule: parseSchedule('cron(0/5 * * * ? *)'),
+      send: async (event) => {
+        sent.push(event);
+      },
+      logger: memoryLogger(),
+      now: () => new Date(base + Date.now() - started),
+    });
+
+    const [event] = await waitFor(
+      () => (sent.length >= 1 ? sent : undefined),
+      'the cron tick',
+      3_000,
+    );
+    scheduler.stop();
+
+    expect(event?.time).toBe('2026-12-04T10:05:00Z');
+  });
+
   it('sends nothing after stop', async () => {
     const sent: ScheduledEvent[] = [];
     const scheduler = startScheduler({

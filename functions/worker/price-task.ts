@@ -7,6 +7,10 @@
  * on one product is retried a few times with backoff; what still fails
  * fails the task, and the products already done are skipped when the
  * task runs again.
+ *
+ * An event is published after its write; a worker that dies between the
+ * two loses that event, since the rerun finds the product done. Readers
+ * that poll (the socket server) still see the change.
  */
 
 import type { UpdatePricesTask } from '../../protocol/amqp.js';
