@@ -28,6 +28,7 @@ import { startDynalite } from '../test/dynalite.js';
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const DEFAULT_SECONDS = 2;
 const MAX_REQUESTS = 20_000;
+const ROUNDS = 4;
 const STAMP = '2026-12-04T12:00:00.000000+00:00';
 
 type Handler = (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -136,39 +137,70 @@ interface Figures {
   p99: number;
 }
 
-/** Runs `call` from `connections` loops for `seconds` (bounded count). */
-async function measure(
+/** Latencies and busy time of one or more timed runs of `call`. */
+class Sample {
+  readonly latencies: number[] = [];
+  elapsed = 0;
+
+  /** Runs `call` from `connections` loops for `ms` (bounded count). */
+  async run(
+    connections: number,
+    ms: number,
+    call: () => Promise<number>,
+  ): Promise<void> {
+    const started = performance.now();
+    const until = started + ms;
+    let failures = 0;
+    const loop = async () => {
+      while (
+        performance.now() < until &&
+        this.latencies.length < MAX_REQUESTS
+      ) {
+        const at = performance.now();
+        const status = await call();
+        this.latencies.push(performance.now() - at);
+        if (status !== 200) failures += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: connections }, loop));
+    this.elapsed += (performance.now() - started) / 1000;
+    if (failures > 0)
+      throw new Error(`${failures} requests did not answer 200`);
+  }
+
+  figures(): Figures {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const at = (q: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+    return {
+      requests: sorted.length,
+      perSecond: sorted.length / this.elapsed,
+      p50: at(0.5),
+      p99: at(0.99),
+    };
+  }
+}
+
+/**
+ * Front and direct runs alternate in short rounds, so that load from
+ * elsewhere on the machine falls on both alike.
+ */
+async function compare(
   connections: number,
   seconds: number,
-  call: () => Promise<number>,
-): Promise<Figures> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const until = started + seconds * 1000;
-  let failures = 0;
-  const loop = async () => {
-    while (performance.now() < until && latencies.length < MAX_REQUESTS) {
-      const at = performance.now();
-      const status = await call();
-      latencies.push(performance.now() - at);
-      if (status !== 200) failures += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, loop));
-  const elapsed = (performance.now() - started) / 1000;
-  if (failures > 0) throw new Error(`${failures} requests did not answer 200`);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[
-      Math.min(latencies.length - 1, Math.floor(q * latencies.length))
-    ] ?? 0;
+  front: () => Promise<number>,
+  direct: () => Promise<number>,
+): Promise<[Figures, Figures]> {
+  const viaFront = new Sample();
+  const inProcess = new Sample();
+  const round = (seconds * 1000) / ROUNDS;
+  for (let i = 0; i < ROUNDS; i++) {
+    await viaFront.run(connections, round, front);
+    await inProcess.run(connections, round, direct);
+  }
 
-  return {
-    requests: latencies.length,
-    perSecond: latencies.length / elapsed,
-    p50: at(0.5),
-    p99: at(0.99),
-  };
+  return [viaFront.figures(), inProcess.figures()];
 }
 
 const pad = (text: string | number, width: number) =>
@@ -190,7 +222,7 @@ async function throughput(
     ['detail', `/api/products/${sample.code}/`],
   ] as const;
   out(
-    `\nthroughput at ${records.length} products, ${seconds} s per row ` +
+    `\nthroughput at ${records.length} products, ${seconds} s per side ` +
       '(front = local HTTP front; direct = router called in process)',
   );
   out(
@@ -202,14 +234,13 @@ async function throughput(
     for (const [name, path] of cases) {
       for (const connections of [1, 8]) {
         const agent = new Agent({ keepAlive: true, maxSockets: connections });
-        const viaFront = await measure(connections, seconds, () =>
-          httpGet(agent, front.port, path),
+        const [viaFront, direct] = await compare(
+          connections,
+          seconds,
+          () => httpGet(agent, front.port, path),
+          async () => (await handler(event(path, host))).statusCode,
         );
         agent.destroy();
-        const direct = await measure(connections, seconds, async () => {
-          const result = await handler(event(path, host));
-          return result.statusCode;
-        });
         out(
           `${name.padEnd(14)}${pad(connections, 6)}` +
             `${pad(viaFront.perSecond.toFixed(0), 13)}` +

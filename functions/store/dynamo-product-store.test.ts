@@ -17,6 +17,9 @@ function product(code: string, sellingCents: number): ProductRecord {
 const tick = (id: string, at: string) => ({ id, at });
 const times110 = (cents: number) => Math.round(cents * 1.1);
 
+/** Starting DynamoDB Local and loading take long on a busy machine. */
+const SETUP_MS = 180_000;
+
 const backends = [
   ['dynalite', startDynalite],
   ['DynamoDB Local', startDynamoDbLocal],
@@ -29,7 +32,7 @@ describe.each(backends)('DynamoProductStore on %s', (_name, start) => {
   beforeAll(async () => {
     dynamo = await start();
     store = new DynamoProductStore(dynamo.client, dynamo.table);
-  });
+  }, SETUP_MS);
 
   afterAll(async () => {
     await dynamo.stop();

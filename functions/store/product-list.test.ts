@@ -90,6 +90,9 @@ function expected(records: ProductRecord[], query: ListQuery) {
   };
 }
 
+/** Starting DynamoDB Local and loading take long on a busy machine. */
+const SETUP_MS = 180_000;
+
 const backends = [
   ['dynalite', startDynalite],
   ['DynamoDB Local', startDynamoDbLocal],
@@ -122,7 +125,7 @@ describe.each(backends)('listing products on %s', (_name, start) => {
     store = new DynamoProductStore(dynamo.client, dynamo.table);
     records = catalogue(250);
     await store.putMany(records);
-  });
+  }, SETUP_MS);
 
   afterAll(async () => {
     await dynamo.stop();
@@ -136,103 +139,119 @@ describe.each(backends)('listing products on %s', (_name, start) => {
     expect(page.items.map((record) => record.code)).toEqual(want.codes);
   }
 
-  it('pages every ordering in both directions as sorted in memory', async () => {
-    for (const ordering of orderings) {
-      for (const window of windows) await check({ ...window, ordering });
-    }
-  });
-
-  it('filters exactly, alone and combined, with ordering and paging', async () => {
-    const sample = records[17] as ProductRecord;
-    const filters: ListQuery['filters'][] = [
-      { buyingCents: sample.buyingCents },
-      { sellingCents: sample.sellingCents },
-      { description: sample.description },
-      { description: '日本の茶碗' },
-      { buyingCents: sample.buyingCents, description: sample.description },
-      { sellingCents: sample.sellingCents, buyingCents: sample.buyingCents },
-      { buyingCents: -100 },
-      { sellingCents: 99_999_999_999_999 },
-      { description: 'nothing like this' },
-    ];
-
-    for (const filter of filters) {
+  it(
+    'pages every ordering in both directions as sorted in memory',
+    async () => {
       for (const ordering of orderings) {
-        await check({ offset: 0, limit: 30, filters: filter, ordering });
-        await check({ offset: 2, limit: 3, filters: filter, ordering });
+        for (const window of windows) await check({ ...window, ordering });
       }
-    }
-  });
+    },
+    SETUP_MS,
+  );
 
-  it('keeps pages right through creates, replaces, deletes and ticks', async () => {
-    const added = catalogue(20, 99).map((record) => ({
-      ...record,
-      code: `NEW${record.code}`,
-    }));
-    for (const record of added) await store.create(record);
-    const moved = {
-      ...(records[3] as ProductRecord),
-      buyingCents: 1,
-      description: 'Aardvark lamp',
-    };
-    await store.replace(moved);
-    const removed = records[4] as ProductRecord;
-    await store.delete(removed.code);
-    const ticked = records[5] as ProductRecord;
-    await store.applyTick(
-      ticked.code,
-      { id: 't1', at: '2026-12-04T10:00:00Z' },
-      (cents) => cents * 3,
-      STAMP,
-    );
-    records = [
-      ...records
-        .filter((record) => record.code !== removed.code)
-        .map((record) =>
-          record.code === moved.code
-            ? moved
-            : record.code === ticked.code
-              ? { ...record, sellingCents: record.sellingCents * 3 }
-              : record,
-        ),
-      ...added,
-    ];
+  it(
+    'filters exactly, alone and combined, with ordering and paging',
+    async () => {
+      const sample = records[17] as ProductRecord;
+      const filters: ListQuery['filters'][] = [
+        { buyingCents: sample.buyingCents },
+        { sellingCents: sample.sellingCents },
+        { description: sample.description },
+        { description: '日本の茶碗' },
+        { buyingCents: sample.buyingCents, description: sample.description },
+        { sellingCents: sample.sellingCents, buyingCents: sample.buyingCents },
+        { buyingCents: -100 },
+        { sellingCents: 99_999_999_999_999 },
+        { description: 'nothing like this' },
+      ];
 
-    for (const ordering of orderings) {
-      for (const window of windows) await check({ ...window, ordering });
-    }
-  });
+      for (const filter of filters) {
+        for (const ordering of orderings) {
+          await check({ offset: 0, limit: 30, filters: filter, ordering });
+          await check({ offset: 2, limit: 3, filters: filter, ordering });
+        }
+      }
+    },
+    SETUP_MS,
+  );
 
-  it('rebuilds counters that a bare write left behind', async () => {
-    const stray = { ...(catalogue(1, 5)[0] as ProductRecord), code: 'STRAY' };
-    await dynamo.client.send(
-      new PutCommand({
-        TableName: dynamo.table,
-        Item: {
-          code: stray.code,
-          buying_cents: stray.buyingCents,
-          selling_cents: stray.sellingCents,
-          description: stray.description,
-          created_at: STAMP,
-          update_at: STAMP,
-          lp: 'P',
-          kb: `${String(stray.buyingCents).padStart(11, '0')}#STRAY`,
-          ks: `${String(stray.sellingCents).padStart(11, '0')}#STRAY`,
-          kd: `${stray.description}\u0001STRAY`,
-        },
-      }),
-    );
-    records.push(stray);
-    const before = await store.list({ offset: 0, limit: 1 });
+  it(
+    'keeps pages right through creates, replaces, deletes and ticks',
+    async () => {
+      const added = catalogue(20, 99).map((record) => ({
+        ...record,
+        code: `NEW${record.code}`,
+      }));
+      for (const record of added) await store.create(record);
+      const moved = {
+        ...(records[3] as ProductRecord),
+        buyingCents: 1,
+        description: 'Aardvark lamp',
+      };
+      await store.replace(moved);
+      const removed = records[4] as ProductRecord;
+      await store.delete(removed.code);
+      const ticked = records[5] as ProductRecord;
+      await store.applyTick(
+        ticked.code,
+        { id: 't1', at: '2026-12-04T10:00:00Z' },
+        (cents) => cents * 3,
+        STAMP,
+      );
+      records = [
+        ...records
+          .filter((record) => record.code !== removed.code)
+          .map((record) =>
+            record.code === moved.code
+              ? moved
+              : record.code === ticked.code
+                ? { ...record, sellingCents: record.sellingCents * 3 }
+                : record,
+          ),
+        ...added,
+      ];
 
-    const rebuilt = await store.rebuildCounters();
+      for (const ordering of orderings) {
+        for (const window of windows) await check({ ...window, ordering });
+      }
+    },
+    SETUP_MS,
+  );
 
-    expect(before.count).toBe(records.length - 1);
-    expect(rebuilt.products).toBe(records.length);
-    for (const ordering of orderings) {
-      for (const window of windows) await check({ ...window, ordering });
-    }
-  });
+  it(
+    'rebuilds counters that a bare write left behind',
+    async () => {
+      const stray = { ...(catalogue(1, 5)[0] as ProductRecord), code: 'STRAY' };
+      await dynamo.client.send(
+        new PutCommand({
+          TableName: dynamo.table,
+          Item: {
+            code: stray.code,
+            buying_cents: stray.buyingCents,
+            selling_cents: stray.sellingCents,
+            description: stray.description,
+            created_at: STAMP,
+            update_at: STAMP,
+            lp: 'P',
+            kb: `${String(stray.buyingCents).padStart(11, '0')}#STRAY`,
+            ks: `${String(stray.sellingCents).padStart(11, '0')}#STRAY`,
+            kd: `${stray.description}\u0001STRAY`,
+          },
+        }),
+      );
+      records.push(stray);
+      const before = await store.list({ offset: 0, limit: 1 });
+
+      const rebuilt = await store.rebuildCounters();
+
+      expect(before.count).toBe(records.length - 1);
+      expect(rebuilt.products).toBe(records.length);
+      for (const ordering of orderings) {
+        for (const window of windows) await check({ ...window, ordering });
+      }
+    },
+    SETUP_MS,
+  );
 });
 
 /** With the seeder's catalogue: few products share a price or a text. */
@@ -248,35 +267,43 @@ describe.each(backends)('page cost on %s', (_name, start) => {
     await store.loadEmpty(
       Array.from({ length: size }, () => randomProduct(random, STAMP)),
     );
-  }, 120_000);
+  }, SETUP_MS);
 
   afterAll(async () => {
     await dynamo.stop();
   });
 
-  it('reads a few pages of items for any page, whatever the offset', async () => {
-    for (const ordering of orderings) {
-      for (const offset of [0, 1500, 2970]) {
-        const before = store.stats.itemsRead;
+  it(
+    'reads a few pages of items for any page, whatever the offset',
+    async () => {
+      for (const ordering of orderings) {
+        for (const offset of [0, 1500, 2970]) {
+          const before = store.stats.itemsRead;
 
-        const page = await store.list({ offset, limit: 30, ordering });
+          const page = await store.list({ offset, limit: 30, ordering });
 
-        const read = store.stats.itemsRead - before;
-        expect(page.count).toBe(size);
-        expect(page.items).toHaveLength(30);
-        expect(read).toBeLessThanOrEqual(3 * 30);
+          const read = store.stats.itemsRead - before;
+          expect(page.count).toBe(size);
+          expect(page.items).toHaveLength(30);
+          expect(read).toBeLessThanOrEqual(3 * 30);
+        }
       }
-    }
-  });
+    },
+    SETUP_MS,
+  );
 
-  it('answers emptiness and the count from counters alone', async () => {
-    const before = store.stats.itemsRead;
+  it(
+    'answers emptiness and the count from counters alone',
+    async () => {
+      const before = store.stats.itemsRead;
 
-    const empty = await store.isEmpty();
-    const page = await store.list({ offset: size, limit: 30 });
+      const empty = await store.isEmpty();
+      const page = await store.list({ offset: size, limit: 30 });
 
-    expect(empty).toBe(false);
-    expect(page).toEqual({ count: size, items: [] });
-    expect(store.stats.itemsRead - before).toBe(2);
-  });
+      expect(empty).toBe(false);
+      expect(page).toEqual({ count: size, items: [] });
+      expect(store.stats.itemsRead - before).toBe(2);
+    },
+    SETUP_MS,
+  );
 });
