@@ -82,7 +82,16 @@ export class PriceTicks extends Construct {
       }),
     );
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+    this.deadLetterAlarm = this.alarmOnDeadLetters(props.alarmTopic);
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of the ticks queue.',
+    });
+  }
+
+  /** Fires on the first tick in the DLQ: the bridge keeps failing. */
+  private alarmOnDeadLetters(topic: sns.ITopic): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
       alarmDescription: 'Price ticks are failing: see the bridge logs',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
@@ -94,13 +103,8 @@ export class PriceTicks extends Construct {
         cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetterAlarm.addAlarmAction(
-      new actions.SnsAction(props.alarmTopic),
-    );
+    alarm.addAlarmAction(new actions.SnsAction(topic));
 
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This is the dead-letter queue of the ticks queue.',
-    });
+    return alarm;
   }
 }
