@@ -105,6 +105,7 @@ export class WatchHub {
 
   async #poll(entry: Entry): Promise<void> {
     const { upstream, logger } = this.#options;
+    const started = Date.now();
     this.#polls += 1;
     try {
       const lookup = await upstream.get(entry.code, entry.etag);
@@ -122,15 +123,14 @@ export class WatchHub {
       if (this.#live(entry)) this.#failed(entry, error);
       else logger.debug('poll failed after unwatch', { code: entry.code });
     }
-    this.#schedule(entry);
+    this.#schedule(entry, started);
   }
 
-  #schedule(entry: Entry): void {
+  /** The next poll one interval after this one began, not ended. */
+  #schedule(entry: Entry, started: number): void {
     if (!this.#live(entry)) return;
-    entry.timer = setTimeout(
-      () => void this.#poll(entry),
-      this.#options.pollIntervalMs,
-    );
+    const wait = started + this.#options.pollIntervalMs - Date.now();
+    entry.timer = setTimeout(() => void this.#poll(entry), Math.max(0, wait));
   }
 
   #live(entry: Entry): boolean {
