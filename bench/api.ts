@@ -8,7 +8,8 @@
  * 2. Items read from DynamoDB per list page at each catalogue size, for
  *    the first page, a deep page per ordering and a filtered page.
  *
- * Everything runs on this machine: dynalite in memory, the front on
+ * Everything runs on this machine: dynalite in memory in a child process
+ * (so the bench's own work does not share its CPU), the front on
  * 127.0.0.1. Products are loaded with loadEmpty (bulk, no reads).
  */
 import { Agent, request } from 'node:http';
@@ -23,7 +24,7 @@ import type {
   ProductRecord,
 } from '../functions/store/product-store.js';
 import { startHttpFront } from '../local/http-front.js';
-import { startDynalite } from '../test/dynalite.js';
+import { startDynaliteProcess } from './dynalite-process.js';
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const DEFAULT_SECONDS = 2;
@@ -316,7 +317,7 @@ export async function run(args: string[]): Promise<void> {
   const reads: [number, Record<string, number>][] = [];
 
   for (const [index, size] of options.sizes.entries()) {
-    const dynamo = await startDynalite();
+    const dynamo = await startDynaliteProcess();
     try {
       const store = new DynamoProductStore(dynamo.client, dynamo.table);
       const records = catalogue(size);

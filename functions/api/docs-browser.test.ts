@@ -10,6 +10,7 @@ import { DynamoProductStore } from '../store/dynamo-product-store.js';
 import { createApiRouter } from './router.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const BROWSER_MS = 120_000;
 const FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -38,7 +39,7 @@ describe('Swagger UI in headless Chromium', () => {
       port: 0,
     });
     profile = await mkdtemp(join(tmpdir(), 'docs-browser-'));
-  });
+  }, BROWSER_MS);
 
   afterAll(async () => {
     await front.close();
@@ -46,40 +47,44 @@ describe('Swagger UI in headless Chromium', () => {
     await rm(profile, { recursive: true, force: true });
   });
 
-  it('runs the list call from the docs page and shows products', async () => {
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', ...FLAGS],
-    });
-    const elsewhere: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(front.url) || url.startsWith('data:')) {
-        return route.continue();
+  it(
+    'runs the list call from the docs page and shows products',
+    async () => {
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--headless', ...FLAGS],
+      });
+      const elsewhere: string[] = [];
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith(front.url) || url.startsWith('data:')) {
+          return route.continue();
+        }
+        elsewhere.push(url);
+        return route.abort();
+      });
+      try {
+        const page = await context.newPage();
+
+        await page.goto(`${front.url}/api/docs/`);
+        await page.click('#operations-products-listProducts .opblock-summary');
+        await page.click('#operations-products-listProducts .try-out__btn');
+        await page.click('#operations-products-listProducts .execute');
+        const body = page.locator(
+          '#operations-products-listProducts .live-responses-table ' +
+            '.response-col_description pre',
+        );
+        await body.first().waitFor({ timeout: 15_000 });
+
+        const text = (await body.first().textContent()) ?? '';
+        expect(text).toContain('"count": 5');
+        for (const code of codes) expect(text).toContain(code);
+        expect(elsewhere).toEqual([]);
+      } finally {
+        await context.close();
       }
-      elsewhere.push(url);
-      return route.abort();
-    });
-    try {
-      const page = await context.newPage();
-
-      await page.goto(`${front.url}/api/docs/`);
-      await page.click('#operations-products-listProducts .opblock-summary');
-      await page.click('#operations-products-listProducts .try-out__btn');
-      await page.click('#operations-products-listProducts .execute');
-      const body = page.locator(
-        '#operations-products-listProducts .live-responses-table ' +
-          '.response-col_description pre',
-      );
-      await body.first().waitFor({ timeout: 15_000 });
-
-      const text = (await body.first().textContent()) ?? '';
-      expect(text).toContain('"count": 5');
-      for (const code of codes) expect(text).toContain(code);
-      expect(elsewhere).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
+    },
+    BROWSER_MS,
+  );
 });

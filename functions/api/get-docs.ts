@@ -13,7 +13,11 @@ import { etagOf, matchesEtag } from './responses.js';
 
 let assets: { script: string; styles: string } | undefined;
 
-/** Read once per process; the package is large and never changes. */
+/**
+ * Read once per process; the package is large and never changes. The
+ * files are read at run time, so a bundled Lambda must ship the
+ * swagger-ui-dist package beside the bundle (esbuild nodeModules).
+ */
 function swaggerAssets(): { script: string; styles: string } {
   if (!assets) {
     const require = createRequire(import.meta.url);
