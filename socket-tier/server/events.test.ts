@@ -166,7 +166,7 @@ describe('the socket server without a broker', () => {
       apiUrl: api.url,
       pollIntervalMs: 50,
       amqpUrl: 'amqp://guest:guest@127.0.0.1:1',
-      eventsRetryMs: 60_000,
+      eventsRetryMs: 20,
       logger,
     });
     const client = await RawClient.open(server.port);

@@ -32,6 +32,7 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
   let connection: amqp.ChannelModel | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let warned = false;
   let pause = options.retryMs ?? 1000;
   let markReady: (ok: boolean) => void = () => {};
   const ready = new Promise<boolean>((resolve) => {
@@ -81,9 +82,13 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
       await channel.consume(queue, onMessage, { noAck: true });
       pause = options.retryMs ?? 1000;
       logger.info('events subscribed', { exchange });
+      warned = false;
       markReady(true);
     } catch (error) {
-      logger.warn('events unavailable, polling only', { error });
+      // One warning per outage; the retries after it log at debug.
+      if (warned) logger.debug('events still unavailable', { error });
+      else logger.warn('events unavailable, polling only', { error });
+      warned = true;
       markReady(false);
       const current = connection;
       connection = undefined;
