@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { type HttpFront, startHttpFront } from '../../local/http-front.js';
 import type { Product, ProductPage } from '../../protocol/product.js';
 import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
@@ -74,6 +75,29 @@ describe('products API over HTTP on dynalite', () => {
       expect(product.created_at).toMatch(/[+-]\d{2}:\d{2}$/);
       expect(product.update_at).toMatch(/[+-]\d{2}:\d{2}$/);
     }
+  });
+
+  it('builds links from the Host header the client sent', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${front.url}/api/products/?limit=5`,
+        { headers: { host: 'shop.example.com:8443' } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve(text));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+
+    const page = JSON.parse(body) as ProductPage;
+    expect(page.next).toBe(
+      'http://shop.example.com:8443/api/products/?limit=5&offset=5',
+    );
   });
 
   it('pages with limit and offset and links both ways', async () => {
