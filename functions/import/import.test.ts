@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
 import { DynamoProductStore } from '../store/dynamo-product-store.js';
 import { parseCatalogue } from './catalogue.js';
@@ -149,6 +150,28 @@ describe('npm run products -- import', () => {
     expect(after?.sellingCents).toBe(140_000);
     expect(after?.createdAt).toBe(before?.createdAt);
     expect((after?.updateAt ?? '') > (before?.updateAt ?? '')).toBe(true);
+  });
+
+  it('recounts the list counters with reindex', async () => {
+    const stored = (await store.list({ offset: 0, limit: 30 })).count;
+    await store.rebuildCounters();
+    await dynamo.client.send(
+      new DeleteItemCommand({
+        TableName: dynamo.table,
+        Key: { code: { S: '~n#code#' } },
+      }),
+    );
+    const broken = (await store.list({ offset: 0, limit: 30 })).count;
+    const { out, io } = capture();
+
+    const code = await run(['reindex'], io, env);
+
+    expect(broken).toBe(0);
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(
+      new RegExp(`^recounted ${stored} products into \\d+ counters$`),
+    );
+    expect((await store.list({ offset: 0, limit: 30 })).count).toBe(stored);
   });
 
   it.each([
