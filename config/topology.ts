@@ -111,7 +111,13 @@ export const ENVIRONMENT = {
   api: ['PRODUCTS_TABLE', 'AMQP_URL'],
   bridge: ['AMQP_URL', 'PRICE_FACTOR'],
   worker: ['PRODUCTS_TABLE', 'AMQP_URL'],
-  socketServer: ['API_URL', 'SOCKET_HOST', 'SOCKET_PORT', 'POLL_INTERVAL'],
+  socketServer: [
+    'API_URL',
+    'SOCKET_HOST',
+    'SOCKET_PORT',
+    'POLL_INTERVAL',
+    'AMQP_URL',
+  ],
 } as const;
 
 /** The API Gateway stage: API_URL on AWS ends in `/<stage>`. */

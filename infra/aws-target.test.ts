@@ -297,7 +297,7 @@ describe('the AWS target', () => {
     });
   });
 
-  it('lets the functions and the worker, no more, reach RabbitMQ', () => {
+  it('lets the functions, the worker and the socket server reach RabbitMQ', () => {
     const [, broker] = only(
       resourcesOf(aws.template, 'AWS::AmazonMQ::Broker'),
       'broker',
@@ -318,7 +318,7 @@ describe('the AWS target', () => {
       expect.objectContaining({ FromPort: 5671, ToPort: 5671 }),
     ]);
     expect(networkOf('Worker')).toContain(JSON.stringify(clients));
-    expect(networkOf('SocketServer')).not.toContain(JSON.stringify(clients));
+    expect(networkOf('SocketServer')).toContain(JSON.stringify(clients));
     for (const handler of [...ROUTES.map((r) => r.operation), 'handler']) {
       const [, resource] = functionByHandler(aws.template, handler);
       expect(
@@ -407,11 +407,17 @@ describe('the AWS target', () => {
     ).toEqual(['server']);
   });
 
-  it('hands containers the AMQP URL as a secret, not as plain text', () => {
-    const { container } = containerNamed(aws.template, 'Worker');
+  it.each(['Worker', 'SocketServer'])(
+    'hands the %s the AMQP URL as a secret, not as plain text',
+    (name) => {
+      const { container } = containerNamed(aws.template, name);
 
-    expect(container.Secrets?.map((each) => each.Name)).toEqual(['AMQP_URL']);
-  });
+      expect(container.Secrets?.map((each) => each.Name)).toEqual(['AMQP_URL']);
+      expect(
+        (container.Environment ?? []).map((each) => each.Name),
+      ).not.toContain('AMQP_URL');
+    },
+  );
 
   it('lets read routes read the table and nothing more', () => {
     for (const route of READ_ROUTES) {

@@ -278,8 +278,11 @@ export class ProductFeedStack extends Stack {
       },
       socketServer: {
         command: [SERVER_ROLE],
-        environment: environmentFor('socketServer', containerValues),
-        secrets: {},
+        environment: environmentFor('socketServer', containerValues, [
+          'AMQP_URL',
+        ]),
+        secrets: amqpUrl,
+        securityGroups: network.placement.securityGroups,
         desiredCount: 2,
       },
     });
