@@ -61,24 +61,45 @@ describe.each(backends)('DynamoProductStore on %s', (_name, start) => {
     expect((await store.get('TICK1'))?.updateAt).toBe('now-1');
   });
 
-  it('skips a tick older than the last one applied', async () => {
+  it('applies a tick that arrives after a later one, once', async () => {
     await store.putMany([product('TICK2', 100_000)]);
+    const later = tick('b', '2026-12-04T10:02:00Z');
+    const earlier = tick('a', '2026-12-04T10:01:00Z');
 
-    await store.applyTick(
-      'TICK2',
-      tick('b', '2026-12-04T10:02:00Z'),
-      times110,
+    await store.applyTick('TICK2', later, times110, 'n1');
+    const late = await store.applyTick('TICK2', earlier, times110, 'n2');
+    const again = await store.applyTick('TICK2', earlier, times110, 'n3');
+    const laterAgain = await store.applyTick('TICK2', later, times110, 'n4');
+
+    expect(late).toMatchObject({ status: 'updated' });
+    expect(again).toEqual({ status: 'already-applied' });
+    expect(laterAgain).toEqual({ status: 'already-applied' });
+    expect((await store.get('TICK2'))?.sellingCents).toBe(121_000);
+  });
+
+  it('skips a tick older than every one it remembers', async () => {
+    await store.putMany([product('TICK3', 100)]);
+    const at = (minute: number) =>
+      `2026-12-04T${String(10 + Math.floor(minute / 60)).padStart(2, '0')}:` +
+      `${String(minute % 60).padStart(2, '0')}:00Z`;
+    for (let minute = 1; minute <= 32; minute++) {
+      await store.applyTick(
+        'TICK3',
+        tick(`t${minute}`, at(minute)),
+        (c) => c + 1,
+        'n',
+      );
+    }
+
+    const ancient = await store.applyTick(
+      'TICK3',
+      tick('t0', at(0)),
+      (c) => c + 1,
       'n',
     );
-    const late = await store.applyTick(
-      'TICK2',
-      tick('a', '2026-12-04T10:01:00Z'),
-      times110,
-      'n',
-    );
 
-    expect(late).toEqual({ status: 'already-applied' });
-    expect((await store.get('TICK2'))?.sellingCents).toBe(110_000);
+    expect(ancient).toEqual({ status: 'already-applied' });
+    expect((await store.get('TICK3'))?.sellingCents).toBe(132);
   });
 
   it('caps a price at 99,999,999.99', async () => {

@@ -3,6 +3,7 @@
  *
  *   code (S, key) | buying_cents (N) | selling_cents (N) | description (S)
  *   created_at (S) | update_at (S) | last_tick (S) | last_tick_at (S)
+ *   ticks (L of S: "<scheduled at>|<tick id>", the most recent applied)
  *   lp (S, "P") | kb, ks, kd (S): sort keys of the list indexes
  *
  * Beside them live the counter items of the rank trees (rank-tree.ts),
@@ -80,6 +81,7 @@ interface Item {
   update_at: string;
   last_tick?: string;
   last_tick_at?: string;
+  ticks?: string[];
 }
 
 function toRecord(item: Item): ProductRecord {
@@ -623,13 +625,9 @@ export class DynamoProductStore implements ProductStore {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const current = await this.readForTick(code);
       if (!current) return { status: 'missing' };
-      if (
-        current.last_tick_at !== undefined &&
-        current.last_tick_at >= tick.at
-      ) {
-        return { status: 'already-applied' };
-      }
-      const result = await this.writeTick(current, tick, price, now);
+      const applied = appliedTicks(current);
+      if (!admitsTick(applied, tick)) return { status: 'already-applied' };
+      const result = await this.writeTick(current, applied, tick, price, now);
       if (result) {
         if (result.status === 'updated') {
           await this.counted(
@@ -666,6 +664,7 @@ export class DynamoProductStore implements ProductStore {
   /** One conditional write; undefined when the product moved meanwhile. */
   private async writeTick(
     current: Item,
+    applied: readonly string[],
     tick: TickRef,
     price: (sellingCents: number) => number,
     now: string,
@@ -674,6 +673,9 @@ export class DynamoProductStore implements ProductStore {
     const capped = wanted > MAX_CENTS;
     const selling = capped ? MAX_CENTS : wanted;
     const next = { ...toRecord(current), sellingCents: selling };
+    const entry = tickEntry(tick);
+    const ticks = [...applied, entry].sort().slice(-RECENT_TICKS);
+    const newest = ticks.at(-1) === entry;
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -681,17 +683,20 @@ export class DynamoProductStore implements ProductStore {
           Key: { code: current.code },
           UpdateExpression:
             'SET selling_cents = :new, ks = :ks, update_at = :now, ' +
-            'last_tick = :tick, last_tick_at = :at',
+            `ticks = :ticks${newest ? ', last_tick = :tick, last_tick_at = :at' : ''}`,
+          // The product as read: same price, same moment, tick not in it.
           ConditionExpression:
-            'selling_cents = :old AND ' +
-            '(attribute_not_exists(last_tick_at) OR last_tick_at < :at)',
+            'selling_cents = :old AND update_at = :was AND ' +
+            '(attribute_not_exists(ticks) OR NOT contains(ticks, :entry))',
           ExpressionAttributeValues: {
             ':new': selling,
             ':ks': sortKey('selling_price', next),
             ':old': current.selling_cents,
+            ':was': current.update_at,
             ':now': now,
-            ':tick': tick.id,
-            ':at': tick.at,
+            ':ticks': ticks,
+            ':entry': entry,
+            ...(newest && { ':tick': tick.id, ':at': tick.at }),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -706,6 +711,36 @@ export class DynamoProductStore implements ProductStore {
       throw translate(error, 'apply price tick');
     }
   }
+}
+
+/**
+ * How many applied ticks each product remembers. A tick is applied once
+ * whatever order ticks arrive in, as long as it is not older than all
+ * of the last RECENT_TICKS applied (over three hours at the default
+ * schedule); one older than that is skipped as already applied.
+ */
+const RECENT_TICKS = 32;
+
+function tickEntry(tick: TickRef): string {
+  return `${tick.at}|${tick.id}`;
+}
+
+/** Ticks applied to the product, oldest first, including older items'. */
+function appliedTicks(item: Item): string[] {
+  if (item.ticks) return [...item.ticks].sort();
+  if (item.last_tick === undefined || item.last_tick_at === undefined) {
+    return [];
+  }
+  return [`${item.last_tick_at}|${item.last_tick}`];
+}
+
+function admitsTick(applied: readonly string[], tick: TickRef): boolean {
+  const entry = tickEntry(tick);
+  if (applied.includes(entry)) return false;
+  const oldest = applied[0];
+  const full = applied.length >= RECENT_TICKS;
+
+  return !(full && oldest !== undefined && entry < oldest);
 }
 
 /** Whole counter items for counts built from nothing. */
