@@ -2,6 +2,7 @@
  * The fast path over a real RabbitMQ: product events on a topic
  * exchange of this test's own, pushed to watchers long before any poll.
  */
+import { type AddressInfo, createServer } from 'node:net';
 import amqp from 'amqplib';
 import { createAmqpProductEvents } from '../../functions/events/amqp-product-events.js';
 import { memoryLogger } from '../../functions/shared/logger.js';
@@ -236,5 +237,35 @@ describe('the socket server when the broker connection drops', () => {
       (entry) => entry.msg === 'events connection lost',
     );
     expect(lost).toHaveLength(1);
+  });
+});
+
+describe('the socket server whose port is taken', () => {
+  it('fails to start and leaves no broker connection open', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) =>
+      taken.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const port = (taken.address() as AddressInfo).port;
+    const proxy = await startTcpProxy('127.0.0.1', 5672);
+    const api = await startTestApi([makeProduct(500)]);
+
+    const starting = startSocketServer({
+      host: '127.0.0.1',
+      port,
+      apiUrl: api.url,
+      pollIntervalMs: 50,
+      amqpUrl: proxy.url('amqp', 'guest:guest'),
+      eventsExchange: uniqueAmqpNames().eventsExchange,
+      logger: memoryLogger(),
+    });
+
+    await expect(starting).rejects.toThrow(/EADDRINUSE/);
+    await sleep(300);
+    expect(proxy.connections()).toBeGreaterThan(0);
+    expect(proxy.cut()).toBe(0);
+    await proxy.stop();
+    await api.close();
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
   });
 });
