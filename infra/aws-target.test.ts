@@ -373,6 +373,18 @@ describe('the AWS target', () => {
     });
   });
 
+  it('keeps client addresses through the load balancer', () => {
+    aws.template.hasResourceProperties(
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      {
+        Protocol: 'TCP',
+        TargetGroupAttributes: Match.arrayWith([
+          { Key: 'preserve_client_ip.enabled', Value: 'true' },
+        ]),
+      },
+    );
+  });
+
   it('gives every process exactly the environment names of its role', () => {
     const namesOf = (name: string): string[] => {
       const { container } = containerNamed(aws.template, name);

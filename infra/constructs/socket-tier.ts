@@ -86,7 +86,7 @@ export class SocketTier extends Construct {
       port: props.socketPort,
       protocol: elbv2.Protocol.TCP,
     });
-    listener.addTargets('SocketServers', {
+    const targets = listener.addTargets('SocketServers', {
       port: props.socketPort,
       protocol: elbv2.Protocol.TCP,
       // Watches are long-lived: give open connections time to get the
@@ -100,6 +100,9 @@ export class SocketTier extends Construct {
         }),
       ],
     });
+    // Servers see each client's own address, so the per-address
+    // connection limit applies to clients, not to the balancer.
+    targets.setAttribute('preserve_client_ip.enabled', 'true');
     this.socketServer.connections.allowFrom(
       balancerGroup,
       ec2.Port.tcp(props.socketPort),
