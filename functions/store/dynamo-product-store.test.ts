@@ -116,6 +116,21 @@ describe.each(backends)('DynamoProductStore on %s', (_name, start) => {
     expect((await store.get('BIG'))?.sellingCents).toBe(9_999_999_999);
   });
 
+  it('leaves a price at the cap as it is, changing nothing', async () => {
+    await store.putMany([product('TOP', 9_999_999_999)]);
+    const before = await store.get('TOP');
+
+    const change = await store.applyTick(
+      'TOP',
+      tick('e', '2026-12-04T10:05:00Z'),
+      times110,
+      'later',
+    );
+
+    expect(change).toEqual({ status: 'unchanged' });
+    expect(await store.get('TOP')).toEqual(before);
+  });
+
   it('answers missing for a code that does not exist', async () => {
     const change = await store.applyTick(
       'GONE',

@@ -672,6 +672,8 @@ export class DynamoProductStore implements ProductStore {
     const wanted = price(Number(current.selling_cents));
     const capped = wanted > MAX_CENTS;
     const selling = capped ? MAX_CENTS : wanted;
+    if (selling === Number(current.selling_cents))
+      return { status: 'unchanged' };
     const next = { ...toRecord(current), sellingCents: selling };
     const entry = tickEntry(tick);
     const ticks = [...applied, entry].sort().slice(-RECENT_TICKS);

@@ -44,6 +44,8 @@ export interface TickRef {
 export type PriceChange =
   | { status: 'updated'; record: ProductRecord; capped: boolean }
   | { status: 'already-applied' }
+  /** The tick would leave the price as it is (0.00, or at the cap). */
+  | { status: 'unchanged' }
   | { status: 'missing' };
 
 export interface ProductStore {

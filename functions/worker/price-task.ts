@@ -49,6 +49,8 @@ export interface TickSummary {
   missing: number;
   /** Changed products whose price stopped at the largest price. */
   capped: number;
+  /** Products the tick could not move: at the largest price, or 0.00. */
+  unchanged: number;
   /** Events that could not be published (the prices did change). */
   eventsFailed: number;
   ms: number;
@@ -104,6 +106,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       skipped: 0,
       missing: 0,
       capped: 0,
+      unchanged: 0,
       eventsFailed: 0,
       ms: 0,
     };
@@ -117,6 +120,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
     const count = async (change: PriceChange, code: string) => {
       if (change.status === 'missing') summary.missing += 1;
       if (change.status === 'already-applied') summary.skipped += 1;
+      if (change.status === 'unchanged') summary.unchanged += 1;
       if (change.status !== 'updated') return;
       summary.changed += 1;
       if (change.capped) {

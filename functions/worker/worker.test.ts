@@ -162,6 +162,7 @@ describe('price worker on RabbitMQ and DynamoDB', () => {
       changed: 3,
       skipped: 0,
       capped: 0,
+      unchanged: 0,
     });
     expect(typeof lines[0]?.ms).toBe('number');
   });
