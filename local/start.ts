@@ -4,17 +4,18 @@
  */
 import { ConfigError } from '../config/env.js';
 import { SERVICE } from '../config/topology.js';
-import { createLogger } from '../functions/shared/logger.js';
+import { createLogger, type Logger } from '../functions/shared/logger.js';
 import { readLocalConfig } from './config.js';
 import { startLocalStack } from './stack.js';
 
 const STOP_DEADLINE_MS = 10_000;
 
 async function main(): Promise<number> {
-  const logger = createLogger(`${SERVICE}-local`);
   let config: ReturnType<typeof readLocalConfig>;
+  let logger: Logger;
   try {
     config = readLocalConfig(process.env);
+    logger = createLogger(`${SERVICE}-local`);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`configuration error: ${error.message}\n`);

@@ -1,3 +1,5 @@
+import { ConfigError } from '../../config/env.js';
+
 /**
  * JSON log lines with fixed keys: level, time, service, msg, then fields.
  * Errors become objects with name and message. Only boundaries log.
@@ -63,11 +65,23 @@ export function createLogger(
   };
 }
 
+const LEVELS = Object.keys(RANK) as Level[];
+
+function isLevel(value: string): value is Level {
+  return (LEVELS as string[]).includes(value);
+}
+
+/** LOG_LEVEL, checked like every other setting: a typo stops start-up. */
 function levelFromEnv(): Level {
-  const level = process.env.LOG_LEVEL;
-  return level === 'debug' || level === 'warn' || level === 'error'
-    ? level
-    : 'info';
+  const level = process.env.LOG_LEVEL?.trim() || 'info';
+  if (!isLevel(level)) {
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `expected one of ${LEVELS.join(', ')}, got "${level}"`,
+    );
+  }
+
+  return level;
 }
 
 /** A logger that keeps parsed entries, for tests that assert on logs. */

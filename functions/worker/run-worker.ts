@@ -21,7 +21,7 @@ import {
   DEFAULTS,
   SERVICE,
 } from '../../config/topology.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, type Logger } from '../shared/logger.js';
 import { DynamoProductStore } from '../store/dynamo-product-store.js';
 import { DEFAULT_CONCURRENCY } from './price-task.js';
 import { startWorker } from './worker.js';
@@ -69,7 +69,13 @@ export async function runWorker(
   env: Env,
   names: AmqpNames = AMQP,
 ): Promise<number> {
-  const logger = createLogger(SERVICE, { base: { role: 'worker' } });
+  let logger: Logger;
+  try {
+    logger = createLogger(SERVICE, { base: { role: 'worker' } });
+  } catch (error) {
+    process.stderr.write(`worker: ${(error as Error).message}\n`);
+    return 1;
+  }
   let config: WorkerConfig;
   try {
     config = readWorkerConfig(env);

@@ -4,15 +4,16 @@
  * closes cleanly on SIGTERM or SIGINT.
  */
 import { ConfigError, redactUrl, SERVICE } from '../../config/index.js';
-import { createLogger } from '../../functions/shared/logger.js';
+import { createLogger, type Logger } from '../../functions/shared/logger.js';
 import { readServerConfig, type ServerConfig } from './config.js';
 import { startSocketServer } from './server.js';
 
 async function main(): Promise<void> {
-  const logger = createLogger(SERVICE, { base: { part: 'socket-server' } });
   let config: ServerConfig;
+  let logger: Logger;
   try {
     config = readServerConfig(process.env);
+    logger = createLogger(SERVICE, { base: { part: 'socket-server' } });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`socket server: ${error.message}\n`);
