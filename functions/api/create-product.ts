@@ -1,4 +1,6 @@
 /** POST /api/products/: adds a product and announces it. */
+
+import { toProduct } from '../shared/wire.js';
 import { ProductExistsError } from '../store/errors.js';
 import { readBody } from './body.js';
 import { newProductCode } from './codes.js';
@@ -6,7 +8,6 @@ import { type ApiDeps, type ApiHandler, answer } from './context.js';
 import { BadRequestError } from './errors.js';
 import { json } from './responses.js';
 import { ProductInputSchema } from './schemas.js';
-import { toProduct } from './wire.js';
 import { announce, nextTimestamp, priceCents } from './write.js';
 
 export function createProduct(deps: ApiDeps): ApiHandler {

@@ -1,9 +1,10 @@
 /** GET /api/products/{code}/: one product, with an ETag, or a 404. */
+
+import { toProduct } from '../shared/wire.js';
 import { type ApiDeps, type ApiHandler, answer } from './context.js';
 import { NotFoundError } from './errors.js';
 import { cacheable } from './responses.js';
 import { CODE_PATTERN } from './schemas.js';
-import { toProduct } from './wire.js';
 
 /** The path's code, or a 404 when it cannot name a product. */
 export function pathCode(event: {

@@ -1,10 +1,10 @@
 /** GET /api/products/: one DRF page of products, with an ETag. */
 import type { ProductPage } from '../../protocol/product.js';
+import { toProduct } from '../shared/wire.js';
 import { type ApiDeps, type ApiHandler, answer } from './context.js';
 import { pageLinks } from './links.js';
 import { parseListQuery } from './list-query.js';
 import { cacheable } from './responses.js';
-import { toProduct } from './wire.js';
 
 export function listProducts(deps: ApiDeps): ApiHandler {
   return answer('listProducts', deps, async (event) => {

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
+import { toProduct } from '../shared/wire.js';
 import { ConflictError, ProductMissingError } from '../store/errors.js';
 import { readBody } from './body.js';
 import { type ApiDeps, type ApiHandler, answer } from './context.js';
@@ -12,7 +13,6 @@ import { ApiError, NotFoundError } from './errors.js';
 import { pathCode } from './get-product.js';
 import { json } from './responses.js';
 import { ProductInputSchema, ProductPatchSchema } from './schemas.js';
-import { toProduct } from './wire.js';
 import {
   announce,
   applyPatch,

@@ -4,12 +4,12 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { formatTimestamp } from '../../protocol/time.js';
+import { toProduct } from '../shared/wire.js';
 import type { ProductRecord } from '../store/product-store.js';
 import { type ApiDeps, requestId } from './context.js';
 import { BadRequestError } from './errors.js';
 import { decimalToCents } from './list-query.js';
 import type { ProductPatch } from './schemas.js';
-import { toProduct } from './wire.js';
 
 export function priceCents(value: string | number): number {
   return decimalToCents(typeof value === 'number' ? String(value) : value);

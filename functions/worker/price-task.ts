@@ -14,16 +14,13 @@
  */
 
 import type { UpdatePricesTask } from '../../protocol/amqp.js';
-import {
-  formatCents,
-  multiplyCents,
-  parseFactor,
-} from '../../protocol/money.js';
+import { multiplyCents, parseFactor } from '../../protocol/money.js';
 import type { ProductEvent } from '../../protocol/product.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { ProductEvents } from '../events/product-events.js';
 import { backoffDelay, sleep } from '../shared/amqp.js';
 import type { Logger } from '../shared/logger.js';
+import { toProduct } from '../shared/wire.js';
 import { ConflictError, StoreUnavailableError } from '../store/errors.js';
 import type {
   PriceChange,
@@ -76,15 +73,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 export function toEvent(record: ProductRecord, tick: string): ProductEvent {
-  return {
-    code: record.code,
-    buying_price: formatCents(record.buyingCents),
-    selling_price: formatCents(record.sellingCents),
-    description: record.description,
-    created_at: record.createdAt,
-    update_at: record.updateAt,
-    tick,
-  };
+  return { ...toProduct(record), tick };
 }
 
 export function createPriceTask(deps: PriceTaskDeps): PriceTask {
