@@ -630,6 +630,9 @@ export class DynamoProductStore implements ProductStore {
       const result = await this.writeTick(current, applied, tick, price, now);
       if (result) {
         if (result.status === 'updated') {
+          // Each price change rewrites the selling-price counters of its
+          // old and new keys (up to 18 small writes), so a tick's cost
+          // grows with the catalogue many times over; see issue notes.
           await this.counted(
             'count price change',
             toRecord(current),
