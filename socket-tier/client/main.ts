@@ -1,12 +1,19 @@
 /**
  * Entry of the client CLI: checks the command line, then hands over to
- * `run`. Usage errors exit 2 with the usage on stderr.
+ * `run`. `--help` prints the usage; usage errors exit 2 with the usage
+ * on stderr.
  */
 import { ConfigError } from '../../config/index.js';
 import { parseClientArgs, USAGE, UsageError } from './options.js';
 import { run } from './run.js';
 
+const HELP = new Set(['-h', '--help', 'help']);
+
 function options() {
+  if (process.argv.slice(2).some((arg) => HELP.has(arg))) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   try {
     return parseClientArgs(process.argv.slice(2), process.env);
   } catch (error) {
