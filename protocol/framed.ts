@@ -11,7 +11,12 @@
  * `bye`) carry none. Errors always carry an id, `null` when the request
  * had none or could not be read.
  */
-import { isProduct, type Product, type ProductField } from './product.js';
+import {
+  CODE_PATTERN,
+  isProduct,
+  type Product,
+  type ProductField,
+} from './product.js';
 
 /** The longest line, newline excluded: 64 KiB. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -201,7 +206,6 @@ export class FramedRequestError extends Error {
 const OPS: readonly Op[] = ['list', 'get', 'watch', 'unwatch', 'ping'];
 
 /** A product code as the API knows it: letters, digits, `-`, `_`, `.`. */
-export const CODE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function isCode(value: unknown): value is string {
   return typeof value === 'string' && CODE_PATTERN.test(value);

@@ -53,3 +53,40 @@ export function isProduct(value: unknown): value is Product {
     PRODUCT_FIELDS.every((field) => typeof value[field] === 'string')
   );
 }
+
+/** Product codes: what the API accepts, and generates (15 characters). */
+export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const MAX_DESCRIPTION_CHARS = 255;
+
+const PRICE_TEXT = /^\d{1,8}\.\d{2}$/;
+const TIMESTAMP_TEXT =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** How far ahead of this clock a product's update_at may be. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Why a product from an untrusted source (an event on the broker) cannot
+ * be passed on, or undefined when it is a product the API could answer.
+ */
+export function productProblem(
+  value: unknown,
+  now: number,
+): string | undefined {
+  if (!isProduct(value)) return 'not a product';
+  if (!CODE_PATTERN.test(value.code)) return 'bad code';
+  if (!PRICE_TEXT.test(value.buying_price)) return 'bad buying_price';
+  if (!PRICE_TEXT.test(value.selling_price)) return 'bad selling_price';
+  if ([...value.description].length > MAX_DESCRIPTION_CHARS) {
+    return 'description too long';
+  }
+  for (const field of ['created_at', 'update_at'] as const) {
+    if (!TIMESTAMP_TEXT.test(value[field])) return `bad ${field}`;
+  }
+  if (Date.parse(value.update_at) > now + MAX_CLOCK_SKEW_MS) {
+    return 'update_at in the future';
+  }
+
+  return undefined;
+}

@@ -9,7 +9,9 @@ import { MAX_CENTS } from '../../protocol/money.js';
 export const DEFAULT_LIMIT = 30;
 export const MAX_LIMIT = 1000;
 export const MAX_DESCRIPTION = 255;
-export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export { CODE_PATTERN } from '../../protocol/product.js';
+
+import { CODE_PATTERN } from '../../protocol/product.js';
 export const ORDERING_FIELDS = [
   'code',
   'buying_price',

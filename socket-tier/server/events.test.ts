@@ -28,7 +28,7 @@ describe('the socket server with product events', () => {
   let connection: amqp.ChannelModel;
   let channel: amqp.Channel;
   const clients: RawClient[] = [];
-  const products = Array.from({ length: 6 }, (_, index) =>
+  const products = Array.from({ length: 8 }, (_, index) =>
     makeProduct(300 + index),
   );
 
@@ -153,6 +153,61 @@ describe('the socket server with product events', () => {
     expect(ignored.map((entry) => entry.reason)).toEqual(
       expect.arrayContaining(['not JSON', 'not a product']),
     );
+  });
+
+  it.each([
+    [
+      'a price that is not a price',
+      { selling_price: 'abc' },
+      'bad selling_price',
+    ],
+    ['a negative price', { buying_price: '-5.00' }, 'bad buying_price'],
+    ['a time that is not a time', { update_at: 'soon' }, 'bad update_at'],
+    [
+      'an update_at far in the future',
+      { update_at: '2100-01-01T00:00:00.000000+00:00' },
+      'update_at in the future',
+    ],
+    [
+      'a description longer than the API allows',
+      { description: 'x'.repeat(1000) },
+      'description too long',
+    ],
+    [
+      'a body over the size limit',
+      { description: 'y'.repeat(5000) },
+      'too large',
+    ],
+  ])(
+    'ignores an event with %s and keeps pushing real changes',
+    async (_name, patch, reason) => {
+      const product = products[6] as Product;
+      const client = await watch(product);
+
+      publish({ ...product, selling_price: '0.01', ...patch }, product.code);
+      const after = api.reprice(product.code, 777_000 + reason.length);
+      publish(after, product.code);
+
+      expect(await client.json()).toMatchObject({ product: after });
+      client.destroy();
+      const ignored = logger.entries.filter(
+        (entry) => entry.msg === 'event ignored',
+      );
+      expect(ignored.map((entry) => entry.reason)).toContain(reason);
+    },
+  );
+
+  it('ignores an event whose routing key names another code', async () => {
+    const product = products[7] as Product;
+    const other = products[0] as Product;
+    const client = await watch(product);
+
+    publish({ ...product, selling_price: '0.01' }, other.code);
+    const after = api.reprice(product.code, 888_000);
+    publish(after, product.code);
+
+    expect(await client.json()).toMatchObject({ product: after });
+    client.destroy();
   });
 });
 

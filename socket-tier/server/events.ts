@@ -7,7 +7,7 @@
 import amqp from 'amqplib';
 import { AMQP } from '../../config/topology.js';
 import type { Logger } from '../../functions/shared/logger.js';
-import { isProduct, type Product } from '../../protocol/index.js';
+import { type Product, productProblem } from '../../protocol/index.js';
 
 export interface EventFeedOptions {
   url: string;
@@ -25,6 +25,8 @@ export interface EventFeed {
 }
 
 const MAX_RETRY_MS = 30_000;
+/** Larger than any product the API can hold, in UTF-8 with its tick. */
+const MAX_EVENT_BYTES = 4 * 1024;
 
 export function startEventFeed(options: EventFeedOptions): EventFeed {
   const exchange = options.exchange ?? AMQP.eventsExchange;
@@ -47,6 +49,10 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
 
   const onMessage = (message: amqp.ConsumeMessage | null) => {
     if (!message) return;
+    if (message.content.length > MAX_EVENT_BYTES) {
+      logger.warn('event ignored', { reason: 'too large' });
+      return;
+    }
     let body: unknown;
     try {
       body = JSON.parse(message.content.toString('utf8'));
@@ -54,11 +60,20 @@ export function startEventFeed(options: EventFeedOptions): EventFeed {
       logger.warn('event ignored', { reason: 'not JSON' });
       return;
     }
-    if (!isProduct(body)) {
-      logger.warn('event ignored', { reason: 'not a product' });
+    const problem = productProblem(body, Date.now());
+    if (problem !== undefined) {
+      logger.warn('event ignored', { reason: problem });
       return;
     }
-    options.onProduct(body);
+    const product = body as Product;
+    const expected = `${AMQP.eventRoutingPrefix}${product.code}`;
+    if (message.fields.routingKey !== expected) {
+      logger.warn('event ignored', {
+        reason: 'routing key names another code',
+      });
+      return;
+    }
+    options.onProduct(product);
   };
 
   const connect = async () => {
