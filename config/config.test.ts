@@ -56,6 +56,20 @@ describe('environment readers', () => {
   });
 });
 
+describe('decimal settings with a range', () => {
+  it('refuses a factor outside its range, naming the variable', () => {
+    const read = (value: string) =>
+      readDecimal({ PRICE_FACTOR: value }, 'PRICE_FACTOR', '1.10', {
+        min: 0.5,
+        max: 2,
+      });
+
+    expect(read('1.25')).toBe('1.25');
+    expect(() => read('1000')).toThrow(/^PRICE_FACTOR: expected 0.5 to 2/);
+    expect(() => read('0.1')).toThrow(/^PRICE_FACTOR: /);
+  });
+});
+
 describe('schedule expressions', () => {
   it.each([
     ['rate(6 minutes)', 360_000],

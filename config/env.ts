@@ -95,13 +95,24 @@ export function readUrl(
   return value;
 }
 
-/** A decimal with up to two places, such as the price factor "1.10". */
-export function readDecimal(env: Env, name: string, fallback: string): string {
+/** A positive decimal such as the price factor "1.10", within a range. */
+export function readDecimal(
+  env: Env,
+  name: string,
+  fallback: string,
+  range: { min: number; max: number } = { min: 0, max: 999_999 },
+): string {
   const value = raw(env, name) ?? fallback;
   if (!/^\d{1,6}(\.\d{1,4})?$/.test(value) || Number(value) <= 0) {
     throw new ConfigError(
       name,
       `expected a positive decimal such as 1.10, got "${value}"`,
+    );
+  }
+  if (Number(value) < range.min || Number(value) > range.max) {
+    throw new ConfigError(
+      name,
+      `expected ${range.min} to ${range.max}, got ${value}`,
     );
   }
 

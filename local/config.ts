@@ -2,6 +2,7 @@
  * The local stack's configuration: the environment names of DESIGN.md,
  * read once and checked before anything starts.
  */
+
 import {
   DEFAULTS,
   type Env,
@@ -15,6 +16,7 @@ import {
   readUrl,
   type Schedule,
 } from '../config/index.js';
+import { MAX_FACTOR, MIN_FACTOR } from '../protocol/amqp.js';
 
 export interface LocalConfig {
   apiPort: number;
@@ -51,7 +53,10 @@ export function readLocalConfig(env: Env): LocalConfig {
     schedule: parseSchedule(
       readString(env, 'PRICE_SCHEDULE', DEFAULTS.LOCAL_PRICE_SCHEDULE),
     ),
-    priceFactor: readDecimal(env, 'PRICE_FACTOR', DEFAULTS.PRICE_FACTOR),
+    priceFactor: readDecimal(env, 'PRICE_FACTOR', DEFAULTS.PRICE_FACTOR, {
+      min: MIN_FACTOR,
+      max: MAX_FACTOR,
+    }),
     seedProducts: readInt(env, 'SEED_PRODUCTS', DEFAULTS.SEED_PRODUCTS, {
       min: 0,
       max: 1_000_000,

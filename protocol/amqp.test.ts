@@ -27,6 +27,21 @@ describe('the update_prices task message', () => {
       'a time that is not a time',
       JSON.stringify({ ...task, scheduled_at: 'soon' }),
     ],
+    [
+      'a factor that wipes prices',
+      JSON.stringify({ ...task, factor: '0.0000001' }),
+    ],
+    ['a factor under 0.5', JSON.stringify({ ...task, factor: '0.3' })],
+    ['a factor over 2', JSON.stringify({ ...task, factor: '1000000' })],
+    [
+      'a date without a time',
+      JSON.stringify({ ...task, scheduled_at: '2026-12-04' }),
+    ],
+    ['a bare number as time', JSON.stringify({ ...task, scheduled_at: '1' })],
+    [
+      'a six-digit year',
+      JSON.stringify({ ...task, scheduled_at: '+275760-09-13T00:00:00.000Z' }),
+    ],
   ])('refuses %s', (_name, body) => {
     expect(() => decodeTask(Buffer.from(body))).toThrow(TaskFormatError);
   });

@@ -12,6 +12,18 @@ export interface UpdatePricesTask {
   scheduled_at: string;
 }
 
+/**
+ * The factors a task may carry. Wider than any price policy needs, and
+ * narrow enough that one stray message cannot wipe out or max out the
+ * catalogue's prices.
+ */
+export const MIN_FACTOR = 0.5;
+export const MAX_FACTOR = 2;
+
+const FACTOR = /^\d{1,6}(\.\d{1,4})?$/;
+const SCHEDULED_AT =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
 export class TaskFormatError extends Error {
   override readonly name = 'TaskFormatError';
 }
@@ -40,11 +52,18 @@ export function decodeTask(body: Buffer): UpdatePricesTask {
       throw new TaskFormatError(`task field ${key} is missing`);
     }
   }
-  if (!/^\d+(\.\d+)?$/.test(task.factor as string)) {
+  if (!FACTOR.test(task.factor as string)) {
     throw new TaskFormatError('task factor is not a decimal');
   }
-  if (Number.isNaN(Date.parse(task.scheduled_at as string))) {
-    throw new TaskFormatError('task scheduled_at is not a time');
+  const factor = Number(task.factor);
+  if (factor < MIN_FACTOR || factor > MAX_FACTOR) {
+    throw new TaskFormatError(
+      `task factor must be from ${MIN_FACTOR} to ${MAX_FACTOR}`,
+    );
+  }
+  const at = task.scheduled_at as string;
+  if (!SCHEDULED_AT.test(at) || Number.isNaN(Date.parse(at))) {
+    throw new TaskFormatError('task scheduled_at is not an ISO 8601 time');
   }
 
   return task as unknown as UpdatePricesTask;

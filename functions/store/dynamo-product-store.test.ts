@@ -1,6 +1,7 @@
 import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
 import { startDynamoDbLocal } from '../../test/dynamodb-local.js';
 import { DynamoProductStore } from './dynamo-product-store.js';
+import { ConflictError } from './errors.js';
 import type { ProductRecord } from './product-store.js';
 
 function product(code: string, sellingCents: number): ProductRecord {
@@ -77,7 +78,56 @@ describe.each(backends)('DynamoProductStore on %s', (_name, start) => {
     expect((await store.get('TICK2'))?.sellingCents).toBe(121_000);
   });
 
-  it('skips a tick older than every one it remembers', async () => {
+  it('knows a tick by its id, whatever time a copy carries', async () => {
+    await store.putMany([product('TICK4', 100_000)]);
+
+    await store.applyTick(
+      'TICK4',
+      tick('d1', '2026-12-04T10:00:00Z'),
+      times110,
+      'n1',
+    );
+    const copy = await store.applyTick(
+      'TICK4',
+      tick('d1', '2026-12-04T10:00:01Z'),
+      times110,
+      'n2',
+    );
+
+    expect(copy).toEqual({ status: 'already-applied' });
+    expect((await store.get('TICK4'))?.sellingCents).toBe(110_000);
+  });
+
+  it('applies a tick while other writers keep changing the product', async () => {
+    await store.putMany([product('BUSY', 100_000)]);
+    let writing = true;
+    const writer = async (lane: number) => {
+      for (let n = 0; writing && n < 200; n++) {
+        const current = await store.get('BUSY');
+        if (!current) continue;
+        const next = { ...current, description: `lane ${lane} ${n}` };
+        // As the API's PATCH does: only over the state it read.
+        await store.replace(next, current.updateAt).catch((error) => {
+          if (!(error instanceof ConflictError)) throw error;
+        });
+      }
+    };
+    const writers = Array.from({ length: 6 }, (_, lane) => writer(lane));
+
+    const change = await store.applyTick(
+      'BUSY',
+      tick('busy', '2026-12-04T11:00:00Z'),
+      times110,
+      'n',
+    );
+    writing = false;
+    await Promise.all(writers);
+
+    expect(change).toMatchObject({ status: 'updated' });
+    expect((await store.get('BUSY'))?.sellingCents).toBe(110_000);
+  });
+
+  it('refuses a tick older than every one it remembers', async () => {
     await store.putMany([product('TICK3', 100)]);
     const at = (minute: number) =>
       `2026-12-04T${String(10 + Math.floor(minute / 60)).padStart(2, '0')}:` +
@@ -98,7 +148,7 @@ describe.each(backends)('DynamoProductStore on %s', (_name, start) => {
       'n',
     );
 
-    expect(ancient).toEqual({ status: 'already-applied' });
+    expect(ancient).toEqual({ status: 'too-old' });
     expect((await store.get('TICK3'))?.sellingCents).toBe(132);
   });
 

@@ -69,7 +69,9 @@ import {
 
 const BATCH_WRITE_SIZE = 25;
 const BATCH_GET_SIZE = 100;
-const MAX_CONFLICT_RETRIES = 5;
+const MAX_CONFLICT_RETRIES = 12;
+/** Pause before trying a contended tick write again, grows per try. */
+const CONFLICT_PAUSE_MS = 10;
 const PARALLEL_WRITES = 16;
 
 interface Item {
@@ -623,10 +625,12 @@ export class DynamoProductStore implements ProductStore {
     now: string,
   ): Promise<PriceChange> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      if (attempt > 0) await pause(CONFLICT_PAUSE_MS * attempt * Math.random());
       const current = await this.readForTick(code);
       if (!current) return { status: 'missing' };
       const applied = appliedTicks(current);
-      if (!admitsTick(applied, tick)) return { status: 'already-applied' };
+      if (hasTick(applied, tick)) return { status: 'already-applied' };
+      if (tooOld(applied, tick)) return { status: 'too-old' };
       const result = await this.writeTick(current, applied, tick, price, now);
       if (result) {
         if (result.status === 'updated') {
@@ -722,7 +726,7 @@ export class DynamoProductStore implements ProductStore {
  * How many applied ticks each product remembers. A tick is applied once
  * whatever order ticks arrive in, as long as it is not older than all
  * of the last RECENT_TICKS applied (over three hours at the default
- * schedule); one older than that is skipped as already applied.
+ * schedule); one older than that is refused as too old.
  */
 const RECENT_TICKS = 32;
 
@@ -739,13 +743,22 @@ function appliedTicks(item: Item): string[] {
   return [`${item.last_tick_at}|${item.last_tick}`];
 }
 
-function admitsTick(applied: readonly string[], tick: TickRef): boolean {
-  const entry = tickEntry(tick);
-  if (applied.includes(entry)) return false;
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Applied already, by id: a copy scheduled at another time included. */
+function hasTick(applied: readonly string[], tick: TickRef): boolean {
+  return applied.some(
+    (entry) => entry.slice(entry.indexOf('|') + 1) === tick.id,
+  );
+}
+
+function tooOld(applied: readonly string[], tick: TickRef): boolean {
   const oldest = applied[0];
   const full = applied.length >= RECENT_TICKS;
 
-  return !(full && oldest !== undefined && entry < oldest);
+  return full && oldest !== undefined && tickEntry(tick) < oldest;
 }
 
 /** Whole counter items for counts built from nothing. */

@@ -46,6 +46,8 @@ export type PriceChange =
   | { status: 'already-applied' }
   /** The tick would leave the price as it is (0.00, or at the cap). */
   | { status: 'unchanged' }
+  /** Older than every tick the product remembers: not applied. */
+  | { status: 'too-old' }
   | { status: 'missing' };
 
 export interface ProductStore {

@@ -48,6 +48,8 @@ export interface TickSummary {
   capped: number;
   /** Products the tick could not move: at the largest price, or 0.00. */
   unchanged: number;
+  /** Products that remember only later ticks: this one came too late. */
+  tooOld: number;
   /** Events that could not be published (the prices did change). */
   eventsFailed: number;
   ms: number;
@@ -96,6 +98,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       missing: 0,
       capped: 0,
       unchanged: 0,
+      tooOld: 0,
       eventsFailed: 0,
       ms: 0,
     };
@@ -110,6 +113,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       if (change.status === 'missing') summary.missing += 1;
       if (change.status === 'already-applied') summary.skipped += 1;
       if (change.status === 'unchanged') summary.unchanged += 1;
+      if (change.status === 'too-old') summary.tooOld += 1;
       if (change.status !== 'updated') return;
       summary.changed += 1;
       if (change.capped) {
@@ -128,6 +132,9 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
 
     summary.ms = Math.round(performance.now() - started);
     log.info('tick applied', { ...summary });
+    if (summary.tooOld > 0) {
+      log.warn('tick too old to apply', { products: summary.tooOld });
+    }
     return summary;
   };
 }

@@ -163,6 +163,7 @@ describe('price worker on RabbitMQ and DynamoDB', () => {
       skipped: 0,
       capped: 0,
       unchanged: 0,
+      tooOld: 0,
     });
     expect(typeof lines[0]?.ms).toBe('number');
   });
