@@ -18,6 +18,8 @@ import type { AmqpNames } from '../../config/topology.js';
 export const CONNECT_TIMEOUT_MS = 5_000;
 /** How long a publish may wait for the broker's confirm. */
 export const CONFIRM_TIMEOUT_MS = 10_000;
+/** Publishes one channel may have awaiting confirms at once. */
+const PUBLISHES_IN_FLIGHT = 300;
 
 export class BrokerError extends Error {
   override readonly name = 'BrokerError';
@@ -139,6 +141,9 @@ export class ConfirmLink {
     this.connection = connection;
     try {
       const channel = await connection.createConfirmChannel();
+      // Each publish awaiting its confirm listens for 'close' until then;
+      // the worker has up to its concurrency of them at once.
+      channel.setMaxListeners(PUBLISHES_IN_FLIGHT);
       channel.on('error', () => {});
       channel.on('close', () => {
         forget();
