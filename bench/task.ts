@@ -73,7 +73,7 @@ function parseArgs(args: string[]): Options {
 class LatentMemoryStore implements TickStore {
   private readonly items = new Map<
     string,
-    { sellingCents: number; record: ProductRecord; lastTickAt?: string }
+    { sellingCents: number; record: ProductRecord; ticks: Set<string> }
   >();
 
   constructor(
@@ -84,6 +84,7 @@ class LatentMemoryStore implements TickStore {
       this.items.set(record.code, {
         sellingCents: record.sellingCents,
         record,
+        ticks: new Set(),
       });
     }
   }
@@ -109,13 +110,11 @@ class LatentMemoryStore implements TickStore {
     await this.wait();
     const item = this.items.get(code);
     if (!item) return { status: 'missing' };
-    if (item.lastTickAt !== undefined && item.lastTickAt >= tick.at) {
-      return { status: 'already-applied' };
-    }
+    if (item.ticks.has(tick.id)) return { status: 'already-applied' };
     const wanted = price(item.sellingCents);
     const capped = wanted > MAX_CENTS;
     item.sellingCents = capped ? MAX_CENTS : wanted;
-    item.lastTickAt = tick.at;
+    item.ticks.add(tick.id);
     const record = {
       ...item.record,
       sellingCents: item.sellingCents,

@@ -2,6 +2,7 @@ import {
   ConfigError,
   readDecimal,
   readInt,
+  readOptionalUrl,
   readUrl,
   redactUrl,
 } from './env.js';
@@ -29,6 +30,17 @@ describe('environment readers', () => {
 
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(/AMQP_URL/);
+  });
+
+  it('reads an optional URL as absent, or checks it like any URL', () => {
+    const read = (value?: string) =>
+      readOptionalUrl({ DYNAMODB_ENDPOINT: value }, 'DYNAMODB_ENDPOINT', [
+        'http:',
+      ]);
+
+    expect(read()).toBeUndefined();
+    expect(read('http://127.0.0.1:8000')).toBe('http://127.0.0.1:8000');
+    expect(() => read('ftp://x')).toThrow(/^DYNAMODB_ENDPOINT: /);
   });
 
   it('does not echo a URL that may hold a password', () => {

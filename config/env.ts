@@ -95,6 +95,18 @@ export function readUrl(
   return value;
 }
 
+/** A URL that may be absent, such as DYNAMODB_ENDPOINT. */
+export function readOptionalUrl(
+  env: Env,
+  name: string,
+  protocols: readonly string[],
+): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+
+  return readUrl(env, name, value, protocols);
+}
+
 /** A positive decimal such as the price factor "1.10", within a range. */
 export function readDecimal(
   env: Env,

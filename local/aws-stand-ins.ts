@@ -14,6 +14,7 @@ import {
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { MAX_TICK_RECEIVES, QUEUES } from '../config/topology.js';
+import { dynamoClientFor } from '../functions/store/dynamo-client.js';
 
 /** Credentials the embedded stand-ins accept; they check none. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -30,7 +31,7 @@ export async function startDynamo(
   dataDir: string | undefined,
 ): Promise<Running<DynamoDBClient>> {
   if (endpoint !== undefined) {
-    const client = new DynamoDBClient({ endpoint });
+    const client = dynamoClientFor(endpoint, process.env);
     return { value: client, endpoint, stop: async () => client.destroy() };
   }
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });

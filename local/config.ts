@@ -10,6 +10,7 @@ import {
   readDecimal,
   readInt,
   readOptional,
+  readOptionalUrl,
   readPort,
   readPositiveNumber,
   readString,
@@ -17,6 +18,8 @@ import {
   type Schedule,
 } from '../config/index.js';
 import { MAX_FACTOR, MIN_FACTOR } from '../protocol/amqp.js';
+
+const HTTP = ['http:', 'https:'];
 
 export interface LocalConfig {
   apiPort: number;
@@ -38,14 +41,9 @@ export interface LocalConfig {
 }
 
 export function readLocalConfig(env: Env): LocalConfig {
-  const apiUrl = readOptional(env, 'API_URL');
-
   return {
     apiPort: readPort(env, 'API_PORT', DEFAULTS.API_PORT),
-    apiUrl:
-      apiUrl === undefined
-        ? undefined
-        : readUrl(env, 'API_URL', apiUrl, ['http:', 'https:']),
+    apiUrl: readOptionalUrl(env, 'API_URL', HTTP),
     socketHost: readString(env, 'SOCKET_HOST', DEFAULTS.SOCKET_HOST),
     socketPort: readPort(env, 'SOCKET_PORT', DEFAULTS.SOCKET_PORT),
     pollIntervalMs:
@@ -62,17 +60,10 @@ export function readLocalConfig(env: Env): LocalConfig {
       max: 1_000_000,
     }),
     table: readString(env, 'PRODUCTS_TABLE', DEFAULTS.PRODUCTS_TABLE),
-    dynamodbEndpoint: optionalUrl(env, 'DYNAMODB_ENDPOINT'),
-    sqsEndpoint: optionalUrl(env, 'SQS_ENDPOINT'),
+    dynamodbEndpoint: readOptionalUrl(env, 'DYNAMODB_ENDPOINT', HTTP),
+    sqsEndpoint: readOptionalUrl(env, 'SQS_ENDPOINT', HTTP),
     amqpUrl: readUrl(env, 'AMQP_URL', DEFAULTS.AMQP_URL, ['amqp:', 'amqps:']),
     apiKey: readOptional(env, 'API_KEY'),
     dataDir: readOptional(env, 'DATA_DIR'),
   };
-}
-
-function optionalUrl(env: Env, name: string): string | undefined {
-  const value = readOptional(env, name);
-  if (value === undefined) return undefined;
-
-  return readUrl(env, name, value, ['http:', 'https:']);
 }

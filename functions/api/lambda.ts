@@ -6,27 +6,23 @@
  * handlers do not.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readOptional, readString, readUrl } from '../../config/env.js';
+import { readOptionalUrl, readString } from '../../config/env.js';
 import { DEFAULTS, SERVICE } from '../../config/topology.js';
 import { createAmqpProductEvents } from '../events/amqp-product-events.js';
 import type { ProductEvents } from '../events/product-events.js';
 import { createLogger } from '../shared/logger.js';
+import { dynamoClientFor } from '../store/dynamo-client.js';
 import { DynamoProductStore } from '../store/dynamo-product-store.js';
 import type { ApiHandler, LambdaHandler } from './context.js';
 import { createApiHandlers } from './handlers.js';
 
 const env = process.env;
 const table = readString(env, 'PRODUCTS_TABLE', DEFAULTS.PRODUCTS_TABLE);
-const endpoint = readOptional(env, 'DYNAMODB_ENDPOINT')
-  ? readUrl(env, 'DYNAMODB_ENDPOINT', '', ['http:', 'https:'])
-  : undefined;
-const amqpUrl = readOptional(env, 'AMQP_URL')
-  ? readUrl(env, 'AMQP_URL', '', ['amqp:', 'amqps:'])
-  : undefined;
+const endpoint = readOptionalUrl(env, 'DYNAMODB_ENDPOINT', ['http:', 'https:']);
+const amqpUrl = readOptionalUrl(env, 'AMQP_URL', ['amqp:', 'amqps:']);
 
 const logger = createLogger(SERVICE, { base: { part: 'api' } });
-const client = new DynamoDBClient(endpoint ? { endpoint } : {});
+const client = dynamoClientFor(endpoint, env);
 const events: ProductEvents | undefined = amqpUrl
   ? await createAmqpProductEvents({ amqpUrl })
   : undefined;

@@ -5,14 +5,9 @@
  * some rows were rejected, 1 when the command could not run.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type Env,
-  readOptional,
-  readString,
-  readUrl,
-} from '../../config/env.js';
+import { type Env, readOptionalUrl, readString } from '../../config/env.js';
 import { DEFAULTS } from '../../config/topology.js';
+import { dynamoClientFor } from '../store/dynamo-client.js';
 import { DynamoProductStore } from '../store/dynamo-product-store.js';
 import { detectFormat, parseCatalogue } from './catalogue.js';
 import { importProducts } from './import-products.js';
@@ -33,17 +28,11 @@ export function storeFromEnv(env: Env): {
   close(): void;
 } {
   const table = readString(env, 'PRODUCTS_TABLE', DEFAULTS.PRODUCTS_TABLE);
-  const endpoint = readOptional(env, 'DYNAMODB_ENDPOINT')
-    ? readUrl(env, 'DYNAMODB_ENDPOINT', '', ['http:', 'https:'])
-    : undefined;
-  const local = endpoint !== undefined && !env.AWS_ACCESS_KEY_ID;
-  const client = new DynamoDBClient({
-    ...(endpoint && { endpoint }),
-    ...(local && {
-      region: env.AWS_REGION ?? 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  });
+  const endpoint = readOptionalUrl(env, 'DYNAMODB_ENDPOINT', [
+    'http:',
+    'https:',
+  ]);
+  const client = dynamoClientFor(endpoint, env);
 
   return {
     store: new DynamoProductStore(client, table),

@@ -1,3 +1,4 @@
+export * from './dynamo-client.js';
 export * from './dynamo-product-store.js';
 export * from './errors.js';
 export * from './product-store.js';

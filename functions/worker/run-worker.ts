@@ -6,11 +6,10 @@
  *   PRODUCTS_TABLE, DYNAMODB_ENDPOINT (optional), AMQP_URL,
  *   WORKER_CONCURRENCY (optional, products written at once)
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type Env,
   readInt,
-  readOptional,
+  readOptionalUrl,
   readString,
   readUrl,
   redactUrl,
@@ -22,6 +21,7 @@ import {
   SERVICE,
 } from '../../config/topology.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { dynamoClientFor } from '../store/dynamo-client.js';
 import { DynamoProductStore } from '../store/dynamo-product-store.js';
 import { DEFAULT_CONCURRENCY } from './price-task.js';
 import { startWorker } from './worker.js';
@@ -34,34 +34,18 @@ export interface WorkerConfig {
 }
 
 export function readWorkerConfig(env: Env): WorkerConfig {
-  const endpoint = readOptional(env, 'DYNAMODB_ENDPOINT');
-
   return {
     table: readString(env, 'PRODUCTS_TABLE', DEFAULTS.PRODUCTS_TABLE),
-    dynamodbEndpoint:
-      endpoint === undefined
-        ? undefined
-        : readUrl(env, 'DYNAMODB_ENDPOINT', endpoint, ['http:', 'https:']),
+    dynamodbEndpoint: readOptionalUrl(env, 'DYNAMODB_ENDPOINT', [
+      'http:',
+      'https:',
+    ]),
     amqpUrl: readUrl(env, 'AMQP_URL', DEFAULTS.AMQP_URL, ['amqp:', 'amqps:']),
     concurrency: readInt(env, 'WORKER_CONCURRENCY', DEFAULT_CONCURRENCY, {
       min: 1,
       max: 256,
     }),
   };
-}
-
-function dynamoClient(config: WorkerConfig, env: Env): DynamoDBClient {
-  if (config.dynamodbEndpoint === undefined) return new DynamoDBClient({});
-  // A local endpoint (dynalite, DynamoDB Local) checks no credentials.
-  const local = env.AWS_ACCESS_KEY_ID === undefined;
-
-  return new DynamoDBClient({
-    endpoint: config.dynamodbEndpoint,
-    region: env.AWS_REGION ?? 'us-east-1',
-    ...(local
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
 }
 
 /** Runs the worker until a stop signal; `names` is for tests. */
@@ -87,7 +71,7 @@ export async function runWorker(
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const client = dynamoClient(config, env);
+  const client = dynamoClientFor(config.dynamodbEndpoint, env);
   const store = new DynamoProductStore(client, config.table);
   const worker = await startWorker({
     amqpUrl: config.amqpUrl,

@@ -5,7 +5,7 @@
 import {
   DEFAULTS,
   type Env,
-  readOptional,
+  readOptionalUrl,
   readPort,
   readPositiveNumber,
   readString,
@@ -16,17 +16,12 @@ import type { SocketServerOptions } from './server.js';
 export type ServerConfig = Omit<SocketServerOptions, 'logger'>;
 
 export function readServerConfig(env: Env): ServerConfig {
-  const amqpUrl = readOptional(env, 'AMQP_URL');
-
   return {
     host: readString(env, 'SOCKET_HOST', DEFAULTS.SOCKET_HOST),
     port: readPort(env, 'SOCKET_PORT', DEFAULTS.SOCKET_PORT),
     apiUrl: readUrl(env, 'API_URL', DEFAULTS.API_URL, ['http:', 'https:']),
     pollIntervalMs:
       readPositiveNumber(env, 'POLL_INTERVAL', DEFAULTS.POLL_INTERVAL) * 1000,
-    amqpUrl:
-      amqpUrl === undefined
-        ? undefined
-        : readUrl(env, 'AMQP_URL', amqpUrl, ['amqp:', 'amqps:']),
+    amqpUrl: readOptionalUrl(env, 'AMQP_URL', ['amqp:', 'amqps:']),
   };
 }
