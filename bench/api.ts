@@ -16,7 +16,6 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createApiRouter } from '../functions/api/router.js';
-import { randomProduct } from '../functions/seed/seed-products.js';
 import { createLogger } from '../functions/shared/logger.js';
 import { DynamoProductStore } from '../functions/store/dynamo-product-store.js';
 import type {
@@ -24,13 +23,13 @@ import type {
   ProductRecord,
 } from '../functions/store/product-store.js';
 import { startHttpFront } from '../local/http-front.js';
+import { seededCatalogue } from '../test/catalogue.js';
 import { startDynaliteProcess } from './dynalite-process.js';
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const DEFAULT_SECONDS = 2;
 const MAX_REQUESTS = 20_000;
 const ROUNDS = 4;
-const STAMP = '2026-12-04T12:00:00.000000+00:00';
 
 type Handler = (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -63,28 +62,6 @@ function parseArgs(args: string[]): Options {
   }
 
   return options;
-}
-
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function catalogue(size: number): ProductRecord[] {
-  const random = generator(size);
-  const codes = new Set<string>();
-  const records: ProductRecord[] = [];
-  while (records.length < size) {
-    const record = randomProduct(random, STAMP);
-    if (codes.has(record.code)) continue;
-    codes.add(record.code);
-    records.push(record);
-  }
-
-  return records;
 }
 
 function event(path: string, host: string): APIGatewayProxyEvent {
@@ -320,7 +297,7 @@ export async function run(args: string[]): Promise<void> {
     const dynamo = await startDynaliteProcess();
     try {
       const store = new DynamoProductStore(dynamo.client, dynamo.table);
-      const records = catalogue(size);
+      const records = seededCatalogue(size);
       const loading = performance.now();
       await store.loadEmpty(records);
       out(

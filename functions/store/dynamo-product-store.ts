@@ -10,8 +10,10 @@
  * keyed `~n#<ordering>#<prefix>`, which make `count` one read and let a
  * page start at any offset after a few reads. Counters change after the
  * product write they follow, not in one transaction with it (dynalite,
- * the local default, has no transactions): a process that dies between
- * the two leaves counts off until rebuildCounters() runs.
+ * the local default, has no transactions): right after it for API
+ * writes, and summed over many products for price ticks (applyTicks,
+ * flushPending). A process that dies between the two leaves counts off
+ * until rebuildCounters() runs.
  */
 import {
   ConditionalCheckFailedException,
@@ -34,6 +36,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { MAX_CENTS } from '../../protocol/money.js';
+import { inParallel } from '../shared/in-parallel.js';
 import {
   ConflictError,
   ProductExistsError,
@@ -48,6 +51,7 @@ import type {
   ProductRecord,
   ProductStore,
   SortField,
+  TickOutcome,
   TickRef,
 } from './product-store.js';
 import {
@@ -56,6 +60,7 @@ import {
   type Deltas,
   isNodeId,
   locate,
+  mergeDeltas,
   type NodeCounts,
   nodeId,
 } from './rank-tree.js';
@@ -137,17 +142,10 @@ function changeDeltas(
   return deltas;
 }
 
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  run: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-}
+/** A price change with the product as it was, for its counters. */
+type TickChange =
+  | Exclude<PriceChange, { status: 'updated' }>
+  | (Extract<PriceChange, { status: 'updated' }> & { before: ProductRecord });
 
 function validCents(cents: number): boolean {
   return Number.isSafeInteger(cents) && cents >= 0 && cents <= MAX_CENTS;
@@ -155,8 +153,13 @@ function validCents(cents: number): boolean {
 
 export class DynamoProductStore implements ProductStore {
   private readonly doc: DynamoDBDocumentClient;
-  /** Items read from DynamoDB since construction, for measurements. */
-  readonly stats = { itemsRead: 0 };
+  /**
+   * Since construction, for measurements: items read, and single-item
+   * writes of products (ticks, creates, replaces, deletes) and counters.
+   */
+  readonly stats = { itemsRead: 0, productWrites: 0, counterWrites: 0 };
+  /** Counter changes of written ticks, until flushPending() writes them. */
+  private pendingCounts: Deltas = new Map();
 
   constructor(
     client: DynamoDBClient,
@@ -341,6 +344,16 @@ export class DynamoProductStore implements ProductStore {
   }
 
   private async applyDeltas(deltas: Deltas): Promise<void> {
+    const failed = await this.writeDeltas(deltas);
+    if (failed.size > 0) throw [...failed.values()][0];
+  }
+
+  /**
+   * ADDs each counter item's changes, PARALLEL_WRITES at a time, going
+   * on past failures; answers the items that failed and why.
+   */
+  private async writeDeltas(deltas: Deltas): Promise<Map<string, unknown>> {
+    const failed = new Map<string, unknown>();
     await inParallel([...deltas], PARALLEL_WRITES, async ([id, symbols]) => {
       const names: Record<string, string> = {};
       const values: Record<string, number> = {};
@@ -349,16 +362,23 @@ export class DynamoProductStore implements ProductStore {
         values[`:v${i}`] = change;
         return `#s${i} :v${i}`;
       });
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { code: id },
-          UpdateExpression: `ADD ${parts.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      try {
+        this.stats.counterWrites += 1;
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { code: id },
+            UpdateExpression: `ADD ${parts.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (error) {
+        failed.set(id, error);
+      }
     });
+
+    return failed;
   }
 
   private async counted(
@@ -394,7 +414,27 @@ export class DynamoProductStore implements ProductStore {
   }
 
   private async getMany(codes: string[]): Promise<Map<string, ProductRecord>> {
-    const found = new Map<string, ProductRecord>();
+    const items = await this.getItems(codes);
+
+    return new Map([...items].map(([code, item]) => [code, toRecord(item)]));
+  }
+
+  /** Consistent reads, BATCH_GET_SIZE products a request. */
+  private async getItems(codes: readonly string[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    const unique = [...new Set(codes)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_SIZE) {
+      const chunk = unique.slice(i, i + BATCH_GET_SIZE);
+      await this.readBatch(chunk, found);
+    }
+
+    return found;
+  }
+
+  private async readBatch(
+    codes: readonly string[],
+    found: Map<string, Item>,
+  ): Promise<void> {
     let keys: Record<string, unknown>[] = codes.map((code) => ({ code }));
     while (keys.length > 0) {
       const result = await this.doc.send(
@@ -406,15 +446,13 @@ export class DynamoProductStore implements ProductStore {
       );
       for (const item of result.Responses?.[this.table] ?? []) {
         this.stats.itemsRead += 1;
-        found.set(String(item.code), toRecord(item as Item));
+        found.set(String(item.code), item as Item);
       }
       keys = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<
         string,
         unknown
       >[];
     }
-
-    return found;
   }
 
   private async writeBatches(
@@ -538,6 +576,7 @@ export class DynamoProductStore implements ProductStore {
 
   async create(record: ProductRecord): Promise<void> {
     try {
+      this.stats.productWrites += 1;
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
@@ -562,6 +601,7 @@ export class DynamoProductStore implements ProductStore {
     const item = toItem(record);
     let before: ProductRecord;
     try {
+      this.stats.productWrites += 1;
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
@@ -602,6 +642,7 @@ export class DynamoProductStore implements ProductStore {
     if (isNodeId(code)) return undefined;
     let before: ProductRecord | undefined;
     try {
+      this.stats.productWrites += 1;
       const { Attributes } = await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
@@ -624,35 +665,104 @@ export class DynamoProductStore implements ProductStore {
     price: (sellingCents: number) => number,
     now: string,
   ): Promise<PriceChange> {
+    const [outcome] = await this.applyTicks([code], tick, price, now);
+    if (!outcome || outcome.status === 'failed') throw outcome?.error;
+    await this.flushPending();
+    const { code: _, ...change } = outcome;
+
+    return change;
+  }
+
+  /**
+   * One consistent batch read, then one conditional write per product
+   * whose price moves. The selling-price counters of the changes are
+   * only gathered: flushPending() writes them, summed, so a tick costs
+   * at most one write per counter item it moves between flushes rather
+   * than a few per product.
+   */
+  async applyTicks(
+    codes: readonly string[],
+    tick: TickRef,
+    price: (sellingCents: number) => number,
+    now: string,
+    concurrency = PARALLEL_WRITES,
+  ): Promise<TickOutcome[]> {
+    const products = codes.filter((code) => !isNodeId(code));
+    let read: Map<string, Item>;
+    try {
+      read = await this.getItems(products);
+    } catch (error) {
+      const failure = translate(error, 'read products for tick');
+      return codes.map((code) => ({ code, status: 'failed', error: failure }));
+    }
+    const outcomes = new Map<string, TickOutcome>();
+    await inParallel(codes, concurrency, async (code) => {
+      try {
+        const change = await this.tickOne(
+          code,
+          read.get(code),
+          tick,
+          price,
+          now,
+        );
+        if (change.status === 'updated') {
+          const { before, ...rest } = change;
+          changeDeltas(this.pendingCounts, before, rest.record, [
+            'selling_price',
+          ]);
+          outcomes.set(code, { code, ...rest });
+        } else {
+          outcomes.set(code, { code, ...change });
+        }
+      } catch (error) {
+        outcomes.set(code, { code, status: 'failed', error });
+      }
+    });
+
+    return codes.map((code) => outcomes.get(code) as TickOutcome);
+  }
+
+  /**
+   * Writes the gathered counter changes. What fails stays pending for
+   * the next call. A process that stops before then leaves the
+   * selling-price counters off by its pending changes, which
+   * `npm run products -- reindex` repairs.
+   */
+  async flushPending(): Promise<void> {
+    const all = this.pendingCounts;
+    this.pendingCounts = new Map();
+    if (all.size === 0) return;
+    const failed = await this.writeDeltas(all);
+    if (failed.size === 0) return;
+    for (const id of failed.keys()) {
+      const symbols = all.get(id) ?? new Map<string, number>();
+      mergeDeltas(this.pendingCounts, new Map([[id, symbols]]));
+    }
+    throw translate([...failed.values()][0], 'count price changes');
+  }
+
+  private async tickOne(
+    code: string,
+    prefetched: Item | undefined,
+    tick: TickRef,
+    price: (sellingCents: number) => number,
+    now: string,
+  ): Promise<TickChange> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       if (attempt > 0) await pause(CONFLICT_PAUSE_MS * attempt * Math.random());
-      const current = await this.readForTick(code);
+      const current = attempt === 0 ? prefetched : await this.readForTick(code);
       if (!current) return { status: 'missing' };
       const applied = appliedTicks(current);
       if (hasTick(applied, tick)) return { status: 'already-applied' };
       if (tooOld(applied, tick)) return { status: 'too-old' };
       const result = await this.writeTick(current, applied, tick, price, now);
-      if (result) {
-        if (result.status === 'updated') {
-          // Each price change rewrites the selling-price counters of its
-          // old and new keys (up to 18 small writes), so a tick's cost
-          // grows with the catalogue many times over; see issue notes.
-          await this.counted(
-            'count price change',
-            toRecord(current),
-            result.record,
-            ['selling_price'],
-          );
-        }
-        return result;
-      }
+      if (result) return result;
     }
 
     throw new ConflictError(code);
   }
 
   private async readForTick(code: string): Promise<Item | undefined> {
-    if (isNodeId(code)) return undefined;
     try {
       const { Item } = await this.doc.send(
         new GetCommand({
@@ -675,7 +785,7 @@ export class DynamoProductStore implements ProductStore {
     tick: TickRef,
     price: (sellingCents: number) => number,
     now: string,
-  ): Promise<PriceChange | undefined> {
+  ): Promise<TickChange | undefined> {
     const wanted = price(Number(current.selling_cents));
     const capped = wanted > MAX_CENTS;
     const selling = capped ? MAX_CENTS : wanted;
@@ -686,6 +796,7 @@ export class DynamoProductStore implements ProductStore {
     const ticks = [...applied, entry].sort().slice(-RECENT_TICKS);
     const newest = ticks.at(-1) === entry;
     try {
+      this.stats.productWrites += 1;
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
@@ -714,6 +825,7 @@ export class DynamoProductStore implements ProductStore {
         status: 'updated',
         record: toRecord(Attributes as Item),
         capped,
+        before: toRecord(current),
       };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;

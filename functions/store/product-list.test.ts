@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { seededRandom } from '../../test/catalogue.js';
 import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
 import { startDynamoDbLocal } from '../../test/dynamodb-local.js';
 import { randomProduct } from '../seed/seed-products.js';
@@ -19,17 +20,8 @@ const WORDS = [
   'brass kettle',
 ];
 
-/** A small deterministic generator, so failures can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 function catalogue(count: number, seed = 7): ProductRecord[] {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const codes = new Set(['A', 'AB', 'ABC', 'B', 'ZZZZZZZZZZZZZZZ']);
   while (codes.size < count) {
     const length = 1 + Math.floor(random() * 15);
@@ -176,7 +168,7 @@ describe.each(backends)('listing products on %s', (_name, start) => {
   );
 
   it(
-    'keeps pages right through creates, replaces, deletes and ticks',
+    'keeps pages right through creates, replaces, deletes and ticks, single and batched',
     async () => {
       const added = catalogue(20, 99).map((record) => ({
         ...record,
@@ -198,6 +190,14 @@ describe.each(backends)('listing products on %s', (_name, start) => {
         (cents) => cents * 3,
         STAMP,
       );
+      const batch = records.slice(10, 90).map((record) => record.code);
+      await store.applyTicks(
+        batch,
+        { id: 't2', at: '2026-12-04T10:01:00Z' },
+        (cents) => cents + 1_234,
+        STAMP,
+      );
+      await store.flushPending();
       records = [
         ...records
           .filter((record) => record.code !== removed.code)
@@ -207,6 +207,11 @@ describe.each(backends)('listing products on %s', (_name, start) => {
               : record.code === ticked.code
                 ? { ...record, sellingCents: record.sellingCents * 3 }
                 : record,
+          )
+          .map((record) =>
+            batch.includes(record.code)
+              ? { ...record, sellingCents: record.sellingCents + 1_234 }
+              : record,
           ),
         ...added,
       ];
@@ -263,7 +268,7 @@ describe.each(backends)('page cost on %s', (_name, start) => {
   beforeAll(async () => {
     dynamo = await start();
     store = new DynamoProductStore(dynamo.client, dynamo.table);
-    const random = generator(11);
+    const random = seededRandom(11);
     await store.loadEmpty(
       Array.from({ length: size }, () => randomProduct(random, STAMP)),
     );

@@ -50,6 +50,12 @@ export type PriceChange =
   | { status: 'too-old' }
   | { status: 'missing' };
 
+/** What a tick did to one product of a batch, or what stopped it. */
+export type TickOutcome = { code: string } & (
+  | PriceChange
+  | { status: 'failed'; error: unknown }
+);
+
 export interface ProductStore {
   get(code: string): Promise<ProductRecord | undefined>;
   list(query: ListQuery): Promise<ListResult>;
@@ -82,4 +88,21 @@ export interface ProductStore {
     price: (sellingCents: number) => number,
     now: string,
   ): Promise<PriceChange>;
+  /**
+   * applyTick for a batch of products, `concurrency` at a time, with
+   * one outcome per code in order; a product's failure is its outcome
+   * and does not stop the others.
+   */
+  applyTicks(
+    codes: readonly string[],
+    tick: TickRef,
+    price: (sellingCents: number) => number,
+    now: string,
+    concurrency?: number,
+  ): Promise<TickOutcome[]>;
+  /**
+   * Writes what earlier calls could not (bookkeeping that follows the
+   * products, such as list counters); throws while the store is down.
+   */
+  flushPending(): Promise<void>;
 }

@@ -68,12 +68,22 @@ export function addPath(
   change: number,
 ): void {
   for (const [prefix, symbol] of path(key, TREE_DEPTH[field])) {
-    const id = nodeId(field, prefix);
-    const node = deltas.get(id) ?? new Map<string, number>();
-    node.set(symbol, (node.get(symbol) ?? 0) + change);
-    if (node.get(symbol) === 0) node.delete(symbol);
-    if (node.size === 0) deltas.delete(id);
-    else deltas.set(id, node);
+    const step = new Map([[symbol, change]]);
+    mergeDeltas(deltas, new Map([[nodeId(field, prefix), step]]));
+  }
+}
+
+/** Adds the changes of `from` into `into`, dropping what sums to 0. */
+export function mergeDeltas(into: Deltas, from: Deltas): void {
+  for (const [id, symbols] of from) {
+    const node = into.get(id) ?? new Map<string, number>();
+    for (const [symbol, change] of symbols) {
+      const sum = (node.get(symbol) ?? 0) + change;
+      if (sum === 0) node.delete(symbol);
+      else node.set(symbol, sum);
+    }
+    if (node.size === 0) into.delete(id);
+    else into.set(id, node);
   }
 }
 

@@ -497,7 +497,7 @@ describe('price worker process', () => {
   }
 
   it('completes a tick with each product changed once after being killed mid-tick', async () => {
-    const seeded = products(120);
+    const seeded = products(600);
     await store.putMany(seeded);
     const publisher = new AmqpTaskPublisher({ amqpUrl: AMQP_URL, names });
     cleanups.push(() => publisher.close());
@@ -540,7 +540,7 @@ describe('price worker process', () => {
   });
 
   it('finishes the task in hand on SIGTERM, acks it and exits 0', async () => {
-    const seeded = products(60);
+    const seeded = products(600);
     await store.putMany(seeded);
     const publisher = new AmqpTaskPublisher({ amqpUrl: AMQP_URL, names });
     cleanups.push(() => publisher.close());

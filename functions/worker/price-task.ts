@@ -3,10 +3,12 @@
  * to cents, at most once per tick per product (the store's conditional
  * write), then one `product.updated` event per changed product.
  *
- * Products are swept `concurrency` at a time. A transient store failure
- * on one product is retried a few times with backoff; what still fails
- * fails the task, and the products already done are skipped when the
- * task runs again.
+ * Products go to the store a scan batch at a time, `concurrency` at
+ * once within it. Products a transient store failure stopped are tried
+ * again a few times with backoff; what still fails fails the task once
+ * its batch is done, and the products already done are skipped when the
+ * task runs again. The store's bookkeeping of the changes (the list
+ * counters) is written every FLUSH_EVERY changes and when the task ends.
  *
  * An event is published after its write; a worker that dies between the
  * two loses that event, since the rerun finds the product done. Readers
@@ -19,13 +21,14 @@ import type { ProductEvent } from '../../protocol/product.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { ProductEvents } from '../events/product-events.js';
 import { backoffDelay, sleep } from '../shared/amqp.js';
+import { inParallel } from '../shared/in-parallel.js';
 import type { Logger } from '../shared/logger.js';
 import { toProduct } from '../shared/wire.js';
 import { ConflictError, StoreUnavailableError } from '../store/errors.js';
 import type {
-  PriceChange,
   ProductRecord,
   ProductStore,
+  TickOutcome,
   TickRef,
 } from '../store/product-store.js';
 
@@ -33,6 +36,12 @@ export const DEFAULT_CONCURRENCY = 16;
 /** Tries per product for a transient store failure. */
 export const PRODUCT_ATTEMPTS = 4;
 const SCAN_BATCH = 100;
+/**
+ * Changed products between writes of the store's pending bookkeeping
+ * (the list counters). More makes a tick cheaper; a worker that dies
+ * leaves up to this many products miscounted until a reindex.
+ */
+export const FLUSH_EVERY = 1_000;
 const RETRY_INITIAL_MS = 50;
 const RETRY_MAX_MS = 1_000;
 
@@ -56,7 +65,10 @@ export interface TickSummary {
 }
 
 /** What the price task needs of the products store. */
-export type TickStore = Pick<ProductStore, 'scanCodes' | 'applyTick'>;
+export type TickStore = Pick<
+  ProductStore,
+  'scanCodes' | 'applyTicks' | 'flushPending'
+>;
 
 export interface PriceTaskDeps {
   store: TickStore;
@@ -103,13 +115,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       ms: 0,
     };
     const price = (cents: number) => multiplyCents(cents, factor);
-    const applyOne = async (code: string) => {
-      const change = await withRetries(() =>
-        store.applyTick(code, tick, price, formatTimestamp(now())),
-      );
-      await count(change, code);
-    };
-    const count = async (change: PriceChange, code: string) => {
+    const count = async (change: TickOutcome) => {
       if (change.status === 'missing') summary.missing += 1;
       if (change.status === 'already-applied') summary.skipped += 1;
       if (change.status === 'unchanged') summary.unchanged += 1;
@@ -118,17 +124,61 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       summary.changed += 1;
       if (change.capped) {
         summary.capped += 1;
-        log.warn('price capped', { code });
+        log.warn('price capped', { code: change.code });
       }
       try {
         await events.publish(toEvent(change.record, tick.id));
       } catch (error) {
         summary.eventsFailed += 1;
-        log.warn('event not published', { code, error });
+        log.warn('event not published', { code: change.code, error });
+      }
+    };
+    const applyBatch = async (codes: readonly string[]) => {
+      let pending = codes;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const outcomes = await store.applyTicks(
+          pending,
+          tick,
+          price,
+          formatTimestamp(now()),
+          concurrency,
+        );
+        const done = outcomes.filter((outcome) => outcome.status !== 'failed');
+        await inParallel(done, concurrency, count);
+        const failed = outcomes.flatMap((outcome) =>
+          outcome.status === 'failed' ? [outcome] : [],
+        );
+        const fatal = failed.find(
+          ({ error }) => !isTransient(error) || attempt >= PRODUCT_ATTEMPTS,
+        );
+        if (fatal) throw fatal.error;
+        if (failed.length > 0) await sleep(retryDelay(attempt));
+        pending = failed.map((outcome) => outcome.code);
       }
     };
 
-    await sweep(codesOf(store), concurrency, applyOne);
+    const sweep = async () => {
+      let unflushed = 0;
+      for await (const batch of store.scanCodes(SCAN_BATCH)) {
+        const changedBefore = summary.changed;
+        await applyBatch(batch);
+        unflushed += summary.changed - changedBefore;
+        if (unflushed >= FLUSH_EVERY) {
+          await withRetries(() => store.flushPending());
+          unflushed = 0;
+        }
+      }
+    };
+
+    try {
+      await sweep();
+    } catch (error) {
+      // Counts the changes made so far if the store allows; if not, the
+      // next task in this process writes them.
+      await store.flushPending().catch(() => undefined);
+      throw error;
+    }
+    await withRetries(() => store.flushPending());
 
     summary.ms = Math.round(performance.now() - started);
     log.info('tick applied', { ...summary });
@@ -139,54 +189,20 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
   };
 }
 
+function retryDelay(attempt: number): number {
+  return backoffDelay(attempt - 1, {
+    initialMs: RETRY_INITIAL_MS,
+    maxMs: RETRY_MAX_MS,
+  });
+}
+
 async function withRetries<T>(action: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await action();
     } catch (error) {
       if (!isTransient(error) || attempt >= PRODUCT_ATTEMPTS) throw error;
-      await sleep(
-        backoffDelay(attempt - 1, {
-          initialMs: RETRY_INITIAL_MS,
-          maxMs: RETRY_MAX_MS,
-        }),
-      );
+      await sleep(retryDelay(attempt));
     }
   }
-}
-
-async function* codesOf(store: TickStore): AsyncGenerator<string> {
-  for await (const batch of store.scanCodes(SCAN_BATCH)) yield* batch;
-}
-
-/**
- * Runs `work` on every item, at most `concurrency` at once. The first
- * failure stops new work; the call waits for the work in flight and
- * then throws that failure.
- */
-async function sweep(
-  items: AsyncGenerator<string>,
-  concurrency: number,
-  work: (item: string) => Promise<void>,
-): Promise<void> {
-  let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    while (!failure) {
-      const next = await items.next();
-      if (next.done) return;
-      try {
-        await work(next.value);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  const lanes = Array.from({ length: concurrency }, () =>
-    lane().catch((error: unknown) => {
-      failure ??= { error };
-    }),
-  );
-
-  await Promise.all(lanes);
-  if (failure) throw failure.error;
 }

@@ -1,0 +1,199 @@
+import { ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import { multiplyCents, parseFactor } from '../../protocol/money.js';
+import { seededCatalogue } from '../../test/catalogue.js';
+import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
+import { tickTask } from '../../test/price-chain.js';
+import { silentEvents } from '../events/product-events.js';
+import { memoryLogger } from '../shared/logger.js';
+import { createPriceTask } from '../worker/price-task.js';
+import { DynamoProductStore } from './dynamo-product-store.js';
+import { StoreUnavailableError } from './errors.js';
+import type { ProductRecord, TickRef } from './product-store.js';
+
+const SIZE = 300;
+const FACTOR = parseFactor('1.10');
+const price = (cents: number) => multiplyCents(cents, FACTOR);
+
+/** Codes by selling price then code, worked out without the store. */
+function bySellingPrice(records: ProductRecord[]): string[] {
+  return [...records]
+    .sort(
+      (a, b) =>
+        a.sellingCents - b.sellingCents ||
+        Buffer.compare(Buffer.from(a.code), Buffer.from(b.code)),
+    )
+    .map((record) => record.code);
+}
+
+describe('price ticks in batches on dynalite', () => {
+  let dynamo: TestDynamo;
+  let store: DynamoProductStore;
+  let records: ProductRecord[];
+  /** While set, every counter write fails as if the network dropped it. */
+  let failCounters: boolean;
+
+  beforeEach(async () => {
+    dynamo = await startDynalite();
+    failCounters = false;
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        // Plain values here: the document client marshals later on.
+        const input = args.input as { Key?: { code?: unknown } };
+        const counter = String(input.Key?.code).startsWith('~n#');
+        if (
+          failCounters &&
+          context.commandName === 'UpdateItemCommand' &&
+          counter
+        ) {
+          throw new Error('connect ECONNREFUSED (injected)');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failCounters' },
+    );
+    store = new DynamoProductStore(dynamo.client, dynamo.table);
+    records = seededCatalogue(SIZE, 3);
+    await store.loadEmpty(records);
+  });
+
+  afterEach(async () => {
+    await dynamo.stop();
+  });
+
+  const ticked = () =>
+    records.map((record) => ({
+      ...record,
+      sellingCents: price(record.sellingCents),
+    }));
+
+  /** Selling-price counter items in the table, by a scan. */
+  async function counterItems(): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.client.send(
+        new ScanCommand({
+          TableName: dynamo.table,
+          FilterExpression: 'begins_with(code, :tree)',
+          ExpressionAttributeValues: { ':tree': { S: '~n#selling_price#' } },
+          ExclusiveStartKey: start as ScanCommandInput['ExclusiveStartKey'],
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+
+    return count;
+  }
+
+  async function expectPagesRight(want: ProductRecord[]) {
+    const order = bySellingPrice(want);
+    for (const descending of [false, true]) {
+      const codes = descending ? [...order].reverse() : order;
+      for (const offset of [0, 31, 150, SIZE - 20]) {
+        const page = await store.list({
+          offset,
+          limit: 30,
+          ordering: { field: 'selling_price', descending },
+        });
+
+        expect(page.count).toBe(SIZE);
+        expect(page.items.map((record) => record.code)).toEqual(
+          codes.slice(offset, offset + 30),
+        );
+      }
+    }
+  }
+
+  it('answers one outcome per code, in the order asked', async () => {
+    const [first, second] = records as [ProductRecord, ProductRecord];
+    const tick: TickRef = { id: 'mixed', at: '2026-12-04T10:00:00.000Z' };
+    await store.applyTick(second.code, tick, price, 'earlier');
+
+    const outcomes = await store.applyTicks(
+      [first.code, 'GONE', '~n#code#', second.code],
+      tick,
+      price,
+      'now',
+    );
+
+    expect(outcomes.map(({ code, status }) => [code, status])).toEqual([
+      [first.code, 'updated'],
+      ['GONE', 'missing'],
+      ['~n#code#', 'missing'],
+      [second.code, 'already-applied'],
+    ]);
+    expect(outcomes[0]).toMatchObject({
+      record: { sellingCents: price(first.sellingCents), updateAt: 'now' },
+    });
+  });
+
+  it('writes no counter until flushed, then each counter item once', async () => {
+    const tick: TickRef = { id: 'batch', at: '2026-12-04T10:00:00.000Z' };
+    const codes = records.map((record) => record.code);
+    const before = store.stats.counterWrites;
+
+    for (let i = 0; i < codes.length; i += 100) {
+      await store.applyTicks(codes.slice(i, i + 100), tick, price, 'now');
+    }
+    const unflushed = store.stats.counterWrites - before;
+    await store.flushPending();
+    const flushed = store.stats.counterWrites - before;
+    await store.flushPending();
+
+    const items = await counterItems();
+    expect(unflushed).toBe(0);
+    expect(flushed).toBeGreaterThan(0);
+    expect(flushed).toBeLessThanOrEqual(items);
+    expect(store.stats.counterWrites - before).toBe(flushed);
+    await expectPagesRight(ticked());
+  });
+
+  it('keeps counter changes while their writes fail and writes them once after (failures injected in the SDK client)', async () => {
+    const tick: TickRef = { id: 'outage', at: '2026-12-04T10:00:00.000Z' };
+    const codes = records.map((record) => record.code);
+    failCounters = true;
+
+    const outcomes = await store.applyTicks(codes, tick, price, 'now');
+    const whileDown = await store.flushPending().catch((error) => error);
+    const againWhileDown = await store.flushPending().catch((error) => error);
+    failCounters = false;
+    await store.flushPending();
+
+    expect(outcomes.every(({ status }) => status === 'updated')).toBe(true);
+    expect(whileDown).toBeInstanceOf(StoreUnavailableError);
+    expect(againWhileDown).toBeInstanceOf(StoreUnavailableError);
+    await expectPagesRight(ticked());
+  });
+
+  it('fails a tick whose counters cannot be written and counts them on its rerun (failures injected in the SDK client)', async () => {
+    const runTask = createPriceTask({
+      store,
+      events: silentEvents,
+      logger: memoryLogger(),
+    });
+    const task = tickTask();
+    failCounters = true;
+
+    const failed = await runTask(task).catch((error) => error);
+    failCounters = false;
+    const rerun = await runTask(task);
+
+    expect(failed).toBeInstanceOf(StoreUnavailableError);
+    expect(rerun).toMatchObject({ changed: 0, skipped: SIZE });
+    await expectPagesRight(ticked());
+  });
+
+  it('leaves every selling-price page right after a whole tick', async () => {
+    const runTask = createPriceTask({
+      store,
+      events: silentEvents,
+      logger: memoryLogger(),
+    });
+
+    const summary = await runTask(tickTask());
+
+    expect(summary).toMatchObject({ changed: SIZE, skipped: 0 });
+    await expectPagesRight(ticked());
+  });
+});
