@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../functions/store/dynamo-product-store.js';
+import { ensureTable } from '../functions/store/ensure-table.js';
 import type { TestDynamo } from '../test/dynalite.js';
 
 const SERVER = `

@@ -419,6 +419,14 @@ describe('the AWS target', () => {
     ).toEqual(['server']);
   });
 
+  it('gives a stopping worker two minutes to finish the tick in hand', () => {
+    const worker = containerNamed(aws.template, 'Worker').container;
+    const server = containerNamed(aws.template, 'SocketServer').container;
+
+    expect(worker.StopTimeout).toBe(120);
+    expect(server.StopTimeout).toBeUndefined();
+  });
+
   it.each(['Worker', 'SocketServer'])(
     'hands the %s the AMQP URL as a secret, not as plain text',
     (name) => {

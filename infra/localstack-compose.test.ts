@@ -17,6 +17,7 @@ interface Service {
   ports?: string[];
   environment?: Record<string, string>;
   networks?: string[];
+  stop_grace_period?: string;
 }
 
 interface Compose {
@@ -133,6 +134,10 @@ describe('localstack.yml', () => {
       `http://${services.localstack}:${LOCALSTACK.edgePort}`,
     );
     expect(variableOf(worker, 'AWS_REGION')).toBe(LOCALSTACK.region);
+  });
+
+  it('gives a stopping worker two minutes to finish the tick in hand', () => {
+    expect(service(services.worker).stop_grace_period).toBe('2m');
   });
 
   it('points the socket server at the API LocalStack serves', () => {

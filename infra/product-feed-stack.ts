@@ -7,6 +7,7 @@
 import {
   type CfnElement,
   CfnOutput,
+  Duration,
   SecretValue,
   Stack,
   type StackProps,
@@ -274,6 +275,8 @@ export class ProductFeedStack extends Stack {
         command: [WORKER_ROLE],
         environment: environmentFor('worker', containerValues, ['AMQP_URL']),
         secrets: amqpUrl,
+        // SIGTERM lets the tick in hand finish: give it Fargate's longest.
+        stopTimeout: Duration.seconds(120),
         securityGroups: network.placement.securityGroups,
       },
       socketServer: {

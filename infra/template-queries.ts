@@ -21,6 +21,7 @@ interface ContainerDefinition {
   readonly Environment?: { Name: string; Value: unknown }[];
   readonly Secrets?: { Name: string; ValueFrom: unknown }[];
   readonly Command?: string[];
+  readonly StopTimeout?: number;
 }
 
 export function resourcesOf(

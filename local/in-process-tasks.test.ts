@@ -1,9 +1,7 @@
 import { silentEvents } from '../functions/events/product-events.js';
 import { memoryLogger } from '../functions/shared/logger.js';
-import {
-  DynamoProductStore,
-  ensureTable,
-} from '../functions/store/dynamo-product-store.js';
+import { DynamoProductStore } from '../functions/store/dynamo-product-store.js';
+import { ensureTable } from '../functions/store/ensure-table.js';
 import { createPriceTask } from '../functions/worker/price-task.js';
 import { multiplyCents, parseFactor } from '../protocol/money.js';
 import { startDynalite, type TestDynamo } from '../test/dynalite.js';

@@ -18,10 +18,8 @@ import {
 } from '../functions/events/product-events.js';
 import { seedProducts } from '../functions/seed/seed-products.js';
 import type { Logger } from '../functions/shared/logger.js';
-import {
-  DynamoProductStore,
-  ensureTable,
-} from '../functions/store/dynamo-product-store.js';
+import { DynamoProductStore } from '../functions/store/dynamo-product-store.js';
+import { ensureTable } from '../functions/store/ensure-table.js';
 import { createPriceTask } from '../functions/worker/price-task.js';
 import { startWorker } from '../functions/worker/worker.js';
 import { startSocketServer } from '../socket-tier/server/server.js';

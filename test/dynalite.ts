@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { ensureTable } from '../functions/store/dynamo-product-store.js';
+import { ensureTable } from '../functions/store/ensure-table.js';
 
 export interface TestDynamo {
   client: DynamoDBClient;

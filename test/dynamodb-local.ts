@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../functions/store/dynamo-product-store.js';
+import { ensureTable } from '../functions/store/ensure-table.js';
 import type { TestDynamo } from './dynalite.js';
 
 const START_TIMEOUT_MS = 60_000;

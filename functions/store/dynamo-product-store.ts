@@ -17,11 +17,7 @@
  */
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
-  ResourceNotFoundException,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -38,11 +34,19 @@ import {
 import { MAX_CENTS } from '../../protocol/money.js';
 import { inParallel } from '../shared/in-parallel.js';
 import {
+  appliedTicks,
+  hasTick,
+  RECENT_TICKS,
+  type TickMarks,
+  tickEntry,
+  tooOld,
+} from './applied-ticks.js';
+import {
   ConflictError,
   ProductExistsError,
   ProductMissingError,
   StoreError,
-  StoreUnavailableError,
+  translate,
 } from './errors.js';
 import type {
   ListQuery,
@@ -68,7 +72,6 @@ import { SORT_FIELDS, sortKey, valuePrefix } from './sort-keys.js';
 import {
   LIST_PARTITION,
   LIST_PARTITION_ATTRIBUTE,
-  PRODUCTS_TABLE_SCHEMA,
   SORT_INDEXES,
 } from './table-schema.js';
 
@@ -79,16 +82,13 @@ const MAX_CONFLICT_RETRIES = 12;
 const CONFLICT_PAUSE_MS = 10;
 const PARALLEL_WRITES = 16;
 
-interface Item {
+interface Item extends TickMarks {
   code: string;
   buying_cents: number;
   selling_cents: number;
   description: string;
   created_at: string;
   update_at: string;
-  last_tick?: string;
-  last_tick_at?: string;
-  ticks?: string[];
 }
 
 function toRecord(item: Item): ProductRecord {
@@ -115,16 +115,6 @@ function toItem(record: ProductRecord): Record<string, unknown> {
     ks: sortKey('selling_price', record),
     kd: sortKey('description', record),
   };
-}
-
-/** Turns SDK failures into store errors; lets store errors through. */
-function translate(error: unknown, action: string): StoreError {
-  if (error instanceof StoreError) return error;
-  if (error instanceof ResourceNotFoundException) {
-    return new StoreError(`${action}: table not found`, { cause: error });
-  }
-
-  return new StoreUnavailableError(`${action} failed`, { cause: error });
 }
 
 /** Counter changes for a product going from `before` to `after`. */
@@ -834,43 +824,8 @@ export class DynamoProductStore implements ProductStore {
   }
 }
 
-/**
- * How many applied ticks each product remembers. A tick is applied once
- * whatever order ticks arrive in, as long as it is not older than all
- * of the last RECENT_TICKS applied (over three hours at the default
- * schedule); one older than that is refused as too old.
- */
-const RECENT_TICKS = 32;
-
-function tickEntry(tick: TickRef): string {
-  return `${tick.at}|${tick.id}`;
-}
-
-/** Ticks applied to the product, oldest first, including older items'. */
-function appliedTicks(item: Item): string[] {
-  if (item.ticks) return [...item.ticks].sort();
-  if (item.last_tick === undefined || item.last_tick_at === undefined) {
-    return [];
-  }
-  return [`${item.last_tick_at}|${item.last_tick}`];
-}
-
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Applied already, by id: a copy scheduled at another time included. */
-function hasTick(applied: readonly string[], tick: TickRef): boolean {
-  return applied.some(
-    (entry) => entry.slice(entry.indexOf('|') + 1) === tick.id,
-  );
-}
-
-function tooOld(applied: readonly string[], tick: TickRef): boolean {
-  const oldest = applied[0];
-  const full = applied.length >= RECENT_TICKS;
-
-  return full && oldest !== undefined && tickEntry(tick) < oldest;
 }
 
 /** Whole counter items for counts built from nothing. */
@@ -880,72 +835,4 @@ function nodeItems(deltas: Deltas): Record<string, unknown>[] {
     for (const [symbol, count] of symbols) item[`=${symbol}`] = count;
     return item;
   });
-}
-
-const SCHEMA = PRODUCTS_TABLE_SCHEMA;
-
-/** Creates the products table when it does not exist (local and tests). */
-export async function ensureTable(
-  client: DynamoDBClient,
-  table: string,
-): Promise<void> {
-  try {
-    const { Table } = await client.send(
-      new DescribeTableCommand({ TableName: table }),
-    );
-    const present = new Set(
-      (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName),
-    );
-    const missing = SCHEMA.globalSecondaryIndexes.filter(
-      (index) => !present.has(index.indexName),
-    );
-    if (missing.length > 0) {
-      throw new StoreError(
-        `table ${table} lacks the indexes ${missing
-          .map((index) => index.indexName)
-          .join(', ')}; it was made by an older version: delete it`,
-      );
-    }
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) {
-      throw translate(error, 'describe table');
-    }
-  }
-  const attributes = new Map<string, string>([
-    [SCHEMA.partitionKey.name, SCHEMA.partitionKey.type],
-  ]);
-  for (const index of SCHEMA.globalSecondaryIndexes) {
-    attributes.set(index.partitionKey.name, index.partitionKey.type);
-    attributes.set(index.sortKey.name, index.sortKey.type);
-  }
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: SCHEMA.billingMode,
-        AttributeDefinitions: [...attributes].map(([name, type]) => ({
-          AttributeName: name,
-          AttributeType: type as 'S',
-        })),
-        KeySchema: [
-          { AttributeName: SCHEMA.partitionKey.name, KeyType: 'HASH' },
-        ],
-        GlobalSecondaryIndexes: SCHEMA.globalSecondaryIndexes.map((index) => ({
-          IndexName: index.indexName,
-          KeySchema: [
-            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: index.projection },
-        })),
-      }),
-    );
-    await waitUntilTableExists(
-      { client, maxWaitTime: 30 },
-      { TableName: table },
-    );
-  } catch (error) {
-    throw translate(error, 'create table');
-  }
 }

@@ -1,4 +1,5 @@
 /** Errors of the products store, translated from the SDK at its edge. */
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 
 export class StoreError extends Error {
   override readonly name: string = 'StoreError';
@@ -47,4 +48,14 @@ export class ProductMissingError extends StoreError {
   ) {
     super(`product ${code} does not exist`, options);
   }
+}
+
+/** Turns SDK failures into store errors; lets store errors through. */
+export function translate(error: unknown, action: string): StoreError {
+  if (error instanceof StoreError) return error;
+  if (error instanceof ResourceNotFoundException) {
+    return new StoreError(`${action}: table not found`, { cause: error });
+  }
+
+  return new StoreUnavailableError(`${action} failed`, { cause: error });
 }

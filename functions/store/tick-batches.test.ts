@@ -184,6 +184,57 @@ describe('price ticks in batches on dynalite', () => {
     await expectPagesRight(ticked());
   });
 
+  it.each([
+    ['after a number of changes', { every: 100, intervalMs: 600_000 }],
+    ['after an interval', { every: 1_000_000, intervalMs: 0 }],
+  ])(
+    'writes counters during a tick, not only at its end, %s',
+    async (_name, flush) => {
+      const counterWritesAtEvent: number[] = [];
+      const runTask = createPriceTask({
+        store,
+        events: {
+          publish: async () => {
+            counterWritesAtEvent.push(store.stats.counterWrites);
+          },
+          close: async () => {},
+        },
+        logger: memoryLogger(),
+        concurrency: 4,
+        flush,
+      });
+      const before = store.stats.counterWrites;
+
+      await runTask(tickTask());
+
+      expect(counterWritesAtEvent).toHaveLength(SIZE);
+      expect(counterWritesAtEvent[99]).toBe(before);
+      expect(counterWritesAtEvent[100]).toBeGreaterThan(before);
+      await expectPagesRight(ticked());
+    },
+  );
+
+  it('writes counters only at the end of a tick smaller than a group', async () => {
+    const counterWritesAtEvent: number[] = [];
+    const runTask = createPriceTask({
+      store,
+      events: {
+        publish: async () => {
+          counterWritesAtEvent.push(store.stats.counterWrites);
+        },
+        close: async () => {},
+      },
+      logger: memoryLogger(),
+    });
+    const before = store.stats.counterWrites;
+
+    await runTask(tickTask());
+
+    expect(new Set(counterWritesAtEvent)).toEqual(new Set([before]));
+    expect(store.stats.counterWrites).toBeGreaterThan(before);
+    await expectPagesRight(ticked());
+  });
+
   it('leaves every selling-price page right after a whole tick', async () => {
     const runTask = createPriceTask({
       store,

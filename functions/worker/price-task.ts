@@ -8,7 +8,7 @@
  * again a few times with backoff; what still fails fails the task once
  * its batch is done, and the products already done are skipped when the
  * task runs again. The store's bookkeeping of the changes (the list
- * counters) is written every FLUSH_EVERY changes and when the task ends.
+ * counters) is written in groups (FLUSH_EVERY) and when the task ends.
  *
  * An event is published after its write; a worker that dies between the
  * two loses that event, since the rerun finds the product done. Readers
@@ -37,11 +37,14 @@ export const DEFAULT_CONCURRENCY = 16;
 export const PRODUCT_ATTEMPTS = 4;
 const SCAN_BATCH = 100;
 /**
- * Changed products between writes of the store's pending bookkeeping
- * (the list counters). More makes a tick cheaper; a worker that dies
- * leaves up to this many products miscounted until a reindex.
+ * A tick writes the store's bookkeeping of its changes (the list
+ * counters) after this many changed products, or this long after the
+ * last write, whichever comes first, and when it ends. Larger groups
+ * make a tick cheaper; a worker that dies leaves its last group
+ * miscounted until a reindex.
  */
-export const FLUSH_EVERY = 1_000;
+export const FLUSH_EVERY = 10_000;
+export const FLUSH_INTERVAL_MS = 10_000;
 const RETRY_INITIAL_MS = 50;
 const RETRY_MAX_MS = 1_000;
 
@@ -76,6 +79,8 @@ export interface PriceTaskDeps {
   logger: Logger;
   concurrency?: number;
   now?: () => Date;
+  /** When to write the store's pending bookkeeping during a tick. */
+  flush?: { every: number; intervalMs: number };
 }
 
 export type PriceTask = (task: UpdatePricesTask) => Promise<TickSummary>;
@@ -94,6 +99,10 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
   const { store, events, logger } = deps;
   const concurrency = Math.max(1, deps.concurrency ?? DEFAULT_CONCURRENCY);
   const now = deps.now ?? (() => new Date());
+  const flush = deps.flush ?? {
+    every: FLUSH_EVERY,
+    intervalMs: FLUSH_INTERVAL_MS,
+  };
 
   return async (task) => {
     const started = performance.now();
@@ -159,13 +168,16 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
 
     const sweep = async () => {
       let unflushed = 0;
+      let flushedAt = performance.now();
       for await (const batch of store.scanCodes(SCAN_BATCH)) {
         const changedBefore = summary.changed;
         await applyBatch(batch);
         unflushed += summary.changed - changedBefore;
-        if (unflushed >= FLUSH_EVERY) {
+        const due = performance.now() - flushedAt >= flush.intervalMs;
+        if (unflushed >= flush.every || (unflushed > 0 && due)) {
           await withRetries(() => store.flushPending());
           unflushed = 0;
+          flushedAt = performance.now();
         }
       }
     };

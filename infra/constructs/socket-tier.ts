@@ -17,6 +17,8 @@ export interface ContainerSpec {
   readonly environment: Record<string, string>;
   readonly secrets: Record<string, ecs.Secret>;
   readonly desiredCount?: number;
+  /** How long a stopping task may finish its work before it is killed. */
+  readonly stopTimeout?: Duration;
   /** Groups of the tasks; a group of their own when left out. */
   readonly securityGroups?: ec2.ISecurityGroup[];
 }
@@ -138,6 +140,7 @@ export class SocketTier extends Construct {
       secrets: spec.secrets,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: name, logGroup }),
       portMappings: port ? [{ containerPort: port }] : [],
+      ...(spec.stopTimeout && { stopTimeout: spec.stopTimeout }),
     });
     Validations.of(task).acknowledge(ENV_IN_TASK_DEFINITION, {
       id: 'AwsSolutions-IAM5[Resource::*]',
