@@ -5,7 +5,7 @@ import { startDynalite, type TestDynamo } from '../../test/dynalite.js';
 import { tickTask } from '../../test/price-chain.js';
 import { silentEvents } from '../events/product-events.js';
 import { memoryLogger } from '../shared/logger.js';
-import { createPriceTask } from '../worker/price-task.js';
+import { createPriceTask, type PriceTaskDeps } from '../worker/price-task.js';
 import { DynamoProductStore } from './dynamo-product-store.js';
 import { StoreUnavailableError } from './errors.js';
 import type { ProductRecord, TickRef } from './product-store.js';
@@ -184,25 +184,31 @@ describe('price ticks in batches on dynalite', () => {
     await expectPagesRight(ticked());
   });
 
+  /** A price task whose events note the counter writes made so far. */
+  function notingTask(flush?: PriceTaskDeps['flush']) {
+    const counterWritesAtEvent: number[] = [];
+    const runTask = createPriceTask({
+      store,
+      events: {
+        publish: async () => {
+          counterWritesAtEvent.push(store.stats.counterWrites);
+        },
+        close: async () => {},
+      },
+      logger: memoryLogger(),
+      ...(flush && { concurrency: 4, flush }),
+    });
+
+    return { runTask, counterWritesAtEvent };
+  }
+
   it.each([
     ['after a number of changes', { every: 100, intervalMs: 600_000 }],
     ['after an interval', { every: 1_000_000, intervalMs: 0 }],
   ])(
     'writes counters during a tick, not only at its end, %s',
     async (_name, flush) => {
-      const counterWritesAtEvent: number[] = [];
-      const runTask = createPriceTask({
-        store,
-        events: {
-          publish: async () => {
-            counterWritesAtEvent.push(store.stats.counterWrites);
-          },
-          close: async () => {},
-        },
-        logger: memoryLogger(),
-        concurrency: 4,
-        flush,
-      });
+      const { runTask, counterWritesAtEvent } = notingTask(flush);
       const before = store.stats.counterWrites;
 
       await runTask(tickTask());
@@ -215,17 +221,7 @@ describe('price ticks in batches on dynalite', () => {
   );
 
   it('writes counters only at the end of a tick smaller than a group', async () => {
-    const counterWritesAtEvent: number[] = [];
-    const runTask = createPriceTask({
-      store,
-      events: {
-        publish: async () => {
-          counterWritesAtEvent.push(store.stats.counterWrites);
-        },
-        close: async () => {},
-      },
-      logger: memoryLogger(),
-    });
+    const { runTask, counterWritesAtEvent } = notingTask();
     const before = store.stats.counterWrites;
 
     await runTask(tickTask());
