@@ -8,8 +8,9 @@
  * store runs on dynalite in this process, as the local stack runs it,
  * on dynalite in a process of its own, or on DynamoDB Local.
  *
- * A run whose time, projected from the size before it, passes the
- * budget is not run; its projection is printed instead.
+ * A warm-up tick on a small table comes first and is not shown. A run
+ * whose time, projected from the size before it, passes the budget is
+ * not run; its projection is printed instead.
  */
 import { silentEvents } from '../functions/events/product-events.js';
 import { createLogger } from '../functions/shared/logger.js';
@@ -29,6 +30,8 @@ const ENGINES: Record<string, () => Promise<TestDynamo>> = {
   'dynalite-process': startDynaliteProcess,
   'dynamodb-local': startDynamoDbLocal,
 };
+
+const WARM_UP_PRODUCTS = 500;
 
 interface Options {
   sizes: number[];
@@ -92,6 +95,18 @@ async function timeTick(store: DynamoProductStore, concurrency: number) {
   };
 }
 
+/** A tick at each concurrency on a small table, so no run is the first. */
+async function warmUp(engine: string): Promise<void> {
+  const dynamo = await ENGINES[engine]?.();
+  if (!dynamo) throw new Error(`bench task: no engine ${engine}`);
+  const store = new DynamoProductStore(dynamo.client, dynamo.table);
+  await store.loadEmpty(seededCatalogue(WARM_UP_PRODUCTS, 1));
+  for (const concurrency of [DEFAULT_CONCURRENCY, 1]) {
+    await timeTick(store, concurrency);
+  }
+  await dynamo.stop();
+}
+
 /**
  * Runs each size at the default concurrency and at 1 on one seeded
  * table, skipping a run whose projection from the last measured rate
@@ -100,6 +115,7 @@ async function timeTick(store: DynamoProductStore, concurrency: number) {
 async function measure(options: Options): Promise<[Row[], string[]]> {
   const rows: Row[] = [];
   const notes: string[] = [];
+  await warmUp(options.engine);
   const rate = new Map<number, number>();
   for (const size of options.sizes) {
     let dynamo: TestDynamo | undefined;
