@@ -677,7 +677,8 @@ export class DynamoProductStore implements ProductStore {
     now: string,
     concurrency = PARALLEL_WRITES,
   ): Promise<TickOutcome[]> {
-    const products = codes.filter((code) => !isNodeId(code));
+    const unique = [...new Set(codes)];
+    const products = unique.filter((code) => !isNodeId(code));
     let read: Map<string, Item>;
     try {
       read = await this.getItems(products);
@@ -686,7 +687,7 @@ export class DynamoProductStore implements ProductStore {
       return codes.map((code) => ({ code, status: 'failed', error: failure }));
     }
     const outcomes = new Map<string, TickOutcome>();
-    await inParallel(codes, concurrency, async (code) => {
+    await inParallel(unique, concurrency, async (code) => {
       try {
         const change = await this.tickOne(
           code,

@@ -128,6 +128,26 @@ describe('price ticks in batches on dynalite', () => {
     });
   });
 
+  it('changes a code asked twice in one batch once, answering the change for both', async () => {
+    const [first] = records as [ProductRecord];
+    const tick: TickRef = { id: 'twice', at: '2026-12-04T10:00:00.000Z' };
+
+    const outcomes = await store.applyTicks(
+      [first.code, first.code],
+      tick,
+      price,
+      'now',
+    );
+
+    expect(outcomes.map(({ status }) => status)).toEqual([
+      'updated',
+      'updated',
+    ]);
+    expect((await store.get(first.code))?.sellingCents).toBe(
+      price(first.sellingCents),
+    );
+  });
+
   it('writes no counter until flushed, then each counter item once', async () => {
     const tick: TickRef = { id: 'batch', at: '2026-12-04T10:00:00.000Z' };
     const codes = records.map((record) => record.code);
