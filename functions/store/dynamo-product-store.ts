@@ -715,9 +715,10 @@ export class DynamoProductStore implements ProductStore {
 
   /**
    * Writes the gathered counter changes. What fails stays pending for
-   * the next call. A process that stops before then leaves the
-   * selling-price counters off by its pending changes, which
-   * `npm run products -- reindex` repairs.
+   * the next call; a write that failed after it landed (a timeout) is
+   * counted again then. A process that stops with changes pending
+   * leaves the selling-price counters off by them, and nothing notices
+   * until `npm run products -- reindex` recounts.
    */
   async flushPending(): Promise<void> {
     const all = this.pendingCounts;

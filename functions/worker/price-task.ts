@@ -40,7 +40,8 @@ const SCAN_BATCH = 100;
  * A tick writes the store's bookkeeping of its changes (the list
  * counters) after this many changed products, or this long after the
  * last write, whichever comes first, and when it ends. Larger groups
- * make a tick cheaper; a worker that dies leaves its last group
+ * make a tick cheaper, but until a group is written, offset pages by
+ * selling price can be shifted, and a worker that dies leaves it
  * miscounted until a reindex.
  */
 export const FLUSH_EVERY = 10_000;
