@@ -15,6 +15,7 @@
  * flushPending). A process that dies between the two leaves counts off
  * until rebuildCounters() runs.
  */
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
@@ -49,6 +50,7 @@ import {
   translate,
 } from './errors.js';
 import type {
+  AbandonedCounts,
   ListQuery,
   ListResult,
   PriceChange,
@@ -65,6 +67,7 @@ import {
   isNodeId,
   locate,
   mergeDeltas,
+  NODE_PREFIX,
   type NodeCounts,
   nodeId,
 } from './rank-tree.js';
@@ -81,6 +84,13 @@ const MAX_CONFLICT_RETRIES = 12;
 /** Pause before trying a contended tick write again, grows per try. */
 const CONFLICT_PAUSE_MS = 10;
 const PARALLEL_WRITES = 16;
+/**
+ * The item naming the writers that hold counter changes back. Its key
+ * is a counter item's, so a reindex, which rewrites all counters,
+ * removes it.
+ */
+const PENDING_ID = `${NODE_PREFIX}pending`;
+const WRITER_PREFIX = 'w:';
 
 interface Item extends TickMarks {
   code: string;
@@ -150,6 +160,9 @@ export class DynamoProductStore implements ProductStore {
   readonly stats = { itemsRead: 0, productWrites: 0, counterWrites: 0 };
   /** Counter changes of written ticks, until flushPending() writes them. */
   private pendingCounts: Deltas = new Map();
+  /** This store's name in the pending-counts item while it holds some. */
+  private readonly writer = randomUUID();
+  private marked = false;
 
   constructor(
     client: DynamoDBClient,
@@ -681,6 +694,7 @@ export class DynamoProductStore implements ProductStore {
     const products = unique.filter((code) => !isNodeId(code));
     let read: Map<string, Item>;
     try {
+      await this.markPending();
       read = await this.getItems(products);
     } catch (error) {
       const failure = translate(error, 'read products for tick');
@@ -723,14 +737,77 @@ export class DynamoProductStore implements ProductStore {
   async flushPending(): Promise<void> {
     const all = this.pendingCounts;
     this.pendingCounts = new Map();
-    if (all.size === 0) return;
-    const failed = await this.writeDeltas(all);
-    if (failed.size === 0) return;
+    const failed = all.size > 0 ? await this.writeDeltas(all) : new Map();
+    if (failed.size === 0) {
+      if (this.pendingCounts.size === 0) await this.unmarkPending();
+      return;
+    }
     for (const id of failed.keys()) {
       const symbols = all.get(id) ?? new Map<string, number>();
       mergeDeltas(this.pendingCounts, new Map([[id, symbols]]));
     }
     throw translate([...failed.values()][0], 'count price changes');
+  }
+
+  async abandonedCounts(staleMs: number): Promise<AbandonedCounts[]> {
+    try {
+      const { Item } = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { code: PENDING_ID },
+          ConsistentRead: true,
+        }),
+      );
+      const cutoff = Date.now() - staleMs;
+
+      return Object.entries(Item ?? {})
+        .filter(([name]) => name.startsWith(WRITER_PREFIX))
+        .map(([name, lastSeen]) => ({
+          writer: name.slice(WRITER_PREFIX.length),
+          lastSeen: String(lastSeen),
+        }))
+        .filter(
+          ({ writer, lastSeen }) =>
+            writer !== this.writer && Date.parse(lastSeen) <= cutoff,
+        );
+    } catch (error) {
+      throw translate(error, 'read pending counts');
+    }
+  }
+
+  /**
+   * Names this store in the pending-counts item, with the time, before
+   * it writes products whose counters it holds back; refreshed at each
+   * batch, so a writer not heard from for long has stopped.
+   */
+  private async markPending(): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { code: PENDING_ID },
+        UpdateExpression: 'SET #writer = :now',
+        ExpressionAttributeNames: { '#writer': WRITER_PREFIX + this.writer },
+        ExpressionAttributeValues: { ':now': new Date().toISOString() },
+      }),
+    );
+    this.marked = true;
+  }
+
+  private async unmarkPending(): Promise<void> {
+    if (!this.marked) return;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { code: PENDING_ID },
+          UpdateExpression: 'REMOVE #writer',
+          ExpressionAttributeNames: { '#writer': WRITER_PREFIX + this.writer },
+        }),
+      );
+      this.marked = false;
+    } catch (error) {
+      throw translate(error, 'clear pending counts');
+    }
   }
 
   private async tickOne(

@@ -101,8 +101,21 @@ export interface ProductStore {
     concurrency?: number,
   ): Promise<TickOutcome[]>;
   /**
-   * Writes what earlier calls could not (bookkeeping that follows the
-   * products, such as list counters); throws while the store is down.
+   * Writes the bookkeeping that follows applyTicks (the list counters),
+   * including what earlier calls could not; throws while the store is
+   * down.
    */
   flushPending(): Promise<void>;
+  /**
+   * Other writers that gathered bookkeeping and have not written it or
+   * been heard from for `staleMs`: most likely stopped, leaving the list
+   * counters off until a reindex.
+   */
+  abandonedCounts(staleMs: number): Promise<AbandonedCounts[]>;
+}
+
+export interface AbandonedCounts {
+  writer: string;
+  /** When the writer was last heard from, ISO 8601. */
+  lastSeen: string;
 }

@@ -39,7 +39,8 @@ describe('price ticks in batches on dynalite', () => {
       (next, context) => async (args) => {
         // Plain values here: the document client marshals later on.
         const input = args.input as { Key?: { code?: unknown } };
-        const counter = String(input.Key?.code).startsWith('~n#');
+        const key = String(input.Key?.code);
+        const counter = key.startsWith('~n#') && key !== '~n#pending';
         if (
           failCounters &&
           context.commandName === 'UpdateItemCommand' &&
@@ -249,6 +250,68 @@ describe('price ticks in batches on dynalite', () => {
     expect(new Set(counterWritesAtEvent)).toEqual(new Set([before]));
     expect(store.stats.counterWrites).toBeGreaterThan(before);
     await expectPagesRight(ticked());
+  });
+
+  it('names itself as holding counter changes until it writes them', async () => {
+    const other = new DynamoProductStore(dynamo.client, dynamo.table);
+    const tick: TickRef = { id: 'held', at: '2026-12-04T10:00:00.000Z' };
+    const codes = records.slice(0, 50).map((record) => record.code);
+
+    await store.applyTicks(codes, tick, price, 'now');
+    const seenWhileHeld = await other.abandonedCounts(0);
+    const seenBySelf = await store.abandonedCounts(0);
+    const seenAsLive = await other.abandonedCounts(60_000);
+    await store.flushPending();
+    const seenAfter = await other.abandonedCounts(0);
+
+    expect(seenWhileHeld).toHaveLength(1);
+    expect(seenBySelf).toEqual([]);
+    expect(seenAsLive).toEqual([]);
+    expect(seenAfter).toEqual([]);
+  });
+
+  it('warns at each tick of a writer that stopped holding counter changes, until a reindex', async () => {
+    const stopped = new DynamoProductStore(dynamo.client, dynamo.table);
+    const held = records.slice(0, 50).map((record) => record.code);
+    await stopped.applyTicks(
+      held,
+      { id: 'lost', at: '2026-12-04T09:00:00.000Z' },
+      price,
+      'then',
+    );
+    const logger = memoryLogger();
+    const runTask = createPriceTask({
+      store,
+      events: silentEvents,
+      logger,
+      abandonedAfterMs: 0,
+    });
+    const warnings = () =>
+      logger.entries.filter(
+        (entry) => entry.msg === 'list counters may be off',
+      );
+
+    await runTask(tickTask());
+    await runTask(tickTask());
+    const beforeReindex = warnings().length;
+    await store.rebuildCounters();
+    await runTask(tickTask());
+
+    expect(beforeReindex).toBe(2);
+    expect(warnings()[0]).toMatchObject({
+      level: 'warn',
+      writers: 1,
+      fix: 'npm run products -- reindex',
+    });
+    expect(warnings()).toHaveLength(2);
+    await expectPagesRight(
+      records.map((record) => {
+        const ticks = held.includes(record.code) ? 4 : 3;
+        let sellingCents = record.sellingCents;
+        for (let n = 0; n < ticks; n++) sellingCents = price(sellingCents);
+        return { ...record, sellingCents };
+      }),
+    );
   });
 
   it('leaves every selling-price page right after a whole tick', async () => {

@@ -46,6 +46,12 @@ const SCAN_BATCH = 100;
  */
 export const FLUSH_EVERY = 10_000;
 export const FLUSH_INTERVAL_MS = 10_000;
+/**
+ * A writer holding counter changes back that has not been heard from
+ * for this long has stopped without writing them: each tick warns of
+ * it until a reindex.
+ */
+export const ABANDONED_AFTER_MS = 60_000;
 const RETRY_INITIAL_MS = 50;
 const RETRY_MAX_MS = 1_000;
 
@@ -71,7 +77,7 @@ export interface TickSummary {
 /** What the price task needs of the products store. */
 export type TickStore = Pick<
   ProductStore,
-  'scanCodes' | 'applyTicks' | 'flushPending'
+  'scanCodes' | 'applyTicks' | 'flushPending' | 'abandonedCounts'
 >;
 
 export interface PriceTaskDeps {
@@ -82,6 +88,7 @@ export interface PriceTaskDeps {
   now?: () => Date;
   /** When to write the store's pending bookkeeping during a tick. */
   flush?: { every: number; intervalMs: number };
+  abandonedAfterMs?: number;
 }
 
 export type PriceTask = (task: UpdatePricesTask) => Promise<TickSummary>;
@@ -167,6 +174,17 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       }
     };
 
+    const warnOfAbandonedCounts = async () => {
+      const abandoned = await store
+        .abandonedCounts(deps.abandonedAfterMs ?? ABANDONED_AFTER_MS)
+        .catch(() => []);
+      if (abandoned.length === 0) return;
+      log.warn('list counters may be off', {
+        writers: abandoned.length,
+        lastSeen: abandoned.map(({ lastSeen }) => lastSeen).sort()[0],
+        fix: 'npm run products -- reindex',
+      });
+    };
     const sweep = async () => {
       let unflushed = 0;
       let flushedAt = performance.now();
@@ -177,6 +195,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
         const due = performance.now() - flushedAt >= flush.intervalMs;
         if (unflushed >= flush.every || (unflushed > 0 && due)) {
           await withRetries(() => store.flushPending());
+          await warnOfAbandonedCounts();
           unflushed = 0;
           flushedAt = performance.now();
         }
@@ -192,6 +211,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       throw error;
     }
     await withRetries(() => store.flushPending());
+    await warnOfAbandonedCounts();
 
     summary.ms = Math.round(performance.now() - started);
     log.info('tick applied', { ...summary });
