@@ -526,6 +526,8 @@ describe('price worker process', () => {
     expect(partial).toBeLessThan(seeded.length);
     expect(line).toMatchObject({ changed: seeded.length - partial });
     expect(line.skipped).toBe(partial);
+    // The killed worker's counter changes were never written: it shows.
+    expect(await store.abandonedCounts(0)).toHaveLength(1);
     expect(tally(1, await applications(seeded))).toEqual({
       emitted: 1,
       applied: 1,
