@@ -94,6 +94,8 @@ const WRITER_PREFIX = 'w:';
 
 interface Item extends TickMarks {
   code: string;
+  /** The store instance that last applied a tick to the product. */
+  tick_writer?: string;
   buying_cents: number;
   selling_cents: number;
   description: string;
@@ -143,9 +145,10 @@ function changeDeltas(
 }
 
 /** A price change with the product as it was, for its counters. */
-type TickChange =
-  | Exclude<PriceChange, { status: 'updated' }>
-  | (Extract<PriceChange, { status: 'updated' }> & { before: ProductRecord });
+type UpdatedTick = Extract<PriceChange, { status: 'updated' }> & {
+  before: ProductRecord;
+};
+type TickChange = Exclude<PriceChange, { status: 'updated' }> | UpdatedTick;
 
 function validCents(cents: number): boolean {
   return Number.isSafeInteger(cents) && cents >= 0 && cents <= MAX_CENTS;
@@ -163,6 +166,8 @@ export class DynamoProductStore implements ProductStore {
   /** This store's name in the pending-counts item while it holds some. */
   private readonly writer = randomUUID();
   private marked = false;
+  /** Tick writes sent without an answer yet, by "<tick id>|<code>". */
+  private readonly inDoubt = new Map<string, UpdatedTick>();
 
   constructor(
     client: DynamoDBClient,
@@ -817,18 +822,33 @@ export class DynamoProductStore implements ProductStore {
     price: (sellingCents: number) => number,
     now: string,
   ): Promise<TickChange> {
+    const key = `${tick.id}|${code}`;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       if (attempt > 0) await pause(CONFLICT_PAUSE_MS * attempt * Math.random());
       const current = attempt === 0 ? prefetched : await this.readForTick(code);
+      const applied = current ? appliedTicks(current) : [];
+      if (current && hasTick(applied, tick)) return this.settle(key, current);
+      this.inDoubt.delete(key);
       if (!current) return { status: 'missing' };
-      const applied = appliedTicks(current);
-      if (hasTick(applied, tick)) return { status: 'already-applied' };
       if (tooOld(applied, tick)) return { status: 'too-old' };
       const result = await this.writeTick(current, applied, tick, price, now);
       if (result) return result;
     }
 
     throw new ConflictError(code);
+  }
+
+  /**
+   * A product the tick is applied to: this store's own write whose
+   * answer was lost (a timeout, or a retry that found it done), which
+   * still needs its counters and event, or another writer's.
+   */
+  private settle(key: string, current: Item): TickChange {
+    const own = this.inDoubt.get(key);
+    this.inDoubt.delete(key);
+    if (own && current.tick_writer === this.writer) return own;
+
+    return { status: 'already-applied' };
   }
 
   private async readForTick(code: string): Promise<Item | undefined> {
@@ -860,10 +880,14 @@ export class DynamoProductStore implements ProductStore {
     const selling = capped ? MAX_CENTS : wanted;
     if (selling === Number(current.selling_cents))
       return { status: 'unchanged' };
-    const next = { ...toRecord(current), sellingCents: selling };
+    const before = toRecord(current);
+    const next = { ...before, sellingCents: selling, updateAt: now };
     const entry = tickEntry(tick);
     const ticks = [...applied, entry].sort().slice(-RECENT_TICKS);
     const newest = ticks.at(-1) === entry;
+    // Until an answer comes, the write may or may not have landed.
+    const key = `${tick.id}|${current.code}`;
+    this.inDoubt.set(key, { status: 'updated', record: next, capped, before });
     try {
       this.stats.productWrites += 1;
       const { Attributes } = await this.doc.send(
@@ -872,7 +896,8 @@ export class DynamoProductStore implements ProductStore {
           Key: { code: current.code },
           UpdateExpression:
             'SET selling_cents = :new, ks = :ks, update_at = :now, ' +
-            `ticks = :ticks${newest ? ', last_tick = :tick, last_tick_at = :at' : ''}`,
+            'ticks = :ticks, tick_writer = :writer' +
+            (newest ? ', last_tick = :tick, last_tick_at = :at' : ''),
           // The product as read: same price, same moment, tick not in it.
           ConditionExpression:
             'selling_cents = :old AND update_at = :was AND ' +
@@ -884,17 +909,19 @@ export class DynamoProductStore implements ProductStore {
             ':was': current.update_at,
             ':now': now,
             ':ticks': ticks,
+            ':writer': this.writer,
             ':entry': entry,
             ...(newest && { ':tick': tick.id, ':at': tick.at }),
           },
           ReturnValues: 'ALL_NEW',
         }),
       );
+      this.inDoubt.delete(key);
       return {
         status: 'updated',
         record: toRecord(Attributes as Item),
         capped,
-        before: toRecord(current),
+        before,
       };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;

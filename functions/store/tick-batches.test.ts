@@ -31,22 +31,29 @@ describe('price ticks in batches on dynalite', () => {
   let records: ProductRecord[];
   /** While set, every counter write fails as if the network dropped it. */
   let failCounters: boolean;
+  /** The product whose next tick write lands but answers as noted. */
+  let lostAnswer: { code: string; as: 'dropped' | 'retried' } | undefined;
 
   beforeEach(async () => {
     dynamo = await startDynalite();
     failCounters = false;
+    lostAnswer = undefined;
     dynamo.client.middlewareStack.add(
       (next, context) => async (args) => {
         // Plain values here: the document client marshals later on.
         const input = args.input as { Key?: { code?: unknown } };
         const key = String(input.Key?.code);
         const counter = key.startsWith('~n#') && key !== '~n#pending';
-        if (
-          failCounters &&
-          context.commandName === 'UpdateItemCommand' &&
-          counter
-        ) {
+        const update = context.commandName === 'UpdateItemCommand';
+        if (failCounters && update && counter) {
           throw new Error('connect ECONNREFUSED (injected)');
+        }
+        if (lostAnswer?.code === key && update) {
+          const { as } = lostAnswer;
+          lostAnswer = undefined;
+          await next(args);
+          if (as === 'dropped') throw new Error('socket hang up (injected)');
+          return next(args);
         }
         return next(args);
       },
@@ -313,6 +320,34 @@ describe('price ticks in batches on dynalite', () => {
       }),
     );
   });
+
+  it.each([
+    ['its answer is lost', 'dropped'],
+    ['a retry of it finds it done', 'retried'],
+  ] as const)(
+    'counts and announces a tick write that landed when %s (injected in the SDK client)',
+    async (_name, as) => {
+      const announced: string[] = [];
+      const runTask = createPriceTask({
+        store,
+        events: {
+          publish: async (event) => {
+            announced.push(event.code);
+          },
+          close: async () => {},
+        },
+        logger: memoryLogger(),
+      });
+      lostAnswer = { code: (records[42] as ProductRecord).code, as };
+
+      const summary = await runTask(tickTask());
+
+      expect(lostAnswer).toBeUndefined();
+      expect(summary).toMatchObject({ changed: SIZE, skipped: 0 });
+      expect(new Set(announced).size).toBe(SIZE);
+      await expectPagesRight(ticked());
+    },
+  );
 
   it('leaves every selling-price page right after a whole tick', async () => {
     const runTask = createPriceTask({
