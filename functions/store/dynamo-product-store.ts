@@ -740,6 +740,11 @@ export class DynamoProductStore implements ProductStore {
    * until `npm run products -- reindex` recounts.
    */
   async flushPending(): Promise<void> {
+    if (this.marked && this.pendingCounts.size > 0) {
+      await this.markPending().catch((error: unknown) => {
+        throw translate(error, 'mark pending counts');
+      });
+    }
     const all = this.pendingCounts;
     this.pendingCounts = new Map();
     const failed = all.size > 0 ? await this.writeDeltas(all) : new Map();
@@ -783,19 +788,31 @@ export class DynamoProductStore implements ProductStore {
   /**
    * Names this store in the pending-counts item, with the time, before
    * it writes products whose counters it holds back; refreshed at each
-   * batch, so a writer not heard from for long has stopped.
+   * batch, so a writer not heard from for long has stopped. A mark gone
+   * since the last one means a reindex ran: it counted every product as
+   * it stood, so the changes held back from before are dropped.
    */
   private async markPending(): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { code: PENDING_ID },
-        UpdateExpression: 'SET #writer = :now',
-        ExpressionAttributeNames: { '#writer': WRITER_PREFIX + this.writer },
-        ExpressionAttributeValues: { ':now': new Date().toISOString() },
-      }),
-    );
-    this.marked = true;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { code: PENDING_ID },
+          UpdateExpression: 'SET #writer = :now',
+          ...(this.marked && {
+            ConditionExpression: 'attribute_exists(#writer)',
+          }),
+          ExpressionAttributeNames: { '#writer': WRITER_PREFIX + this.writer },
+          ExpressionAttributeValues: { ':now': new Date().toISOString() },
+        }),
+      );
+      this.marked = true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      this.pendingCounts = new Map();
+      this.marked = false;
+      await this.markPending();
+    }
   }
 
   private async unmarkPending(): Promise<void> {

@@ -349,6 +349,34 @@ describe('price ticks in batches on dynalite', () => {
     },
   );
 
+  it('drops counter changes it held back from before a reindex', async () => {
+    const reindexer = new DynamoProductStore(dynamo.client, dynamo.table);
+    const held = records.slice(0, 50).map((record) => record.code);
+    failCounters = true;
+    await store.applyTicks(
+      held,
+      { id: 'before', at: '2026-12-04T09:00:00.000Z' },
+      price,
+      'then',
+    );
+    const whileDown = await store.flushPending().catch((error) => error);
+    failCounters = false;
+
+    await reindexer.rebuildCounters();
+    await store.flushPending();
+    const later = records.slice(50).map((record) => record.code);
+    await store.applyTicks(
+      later,
+      { id: 'after', at: '2026-12-04T09:01:00.000Z' },
+      price,
+      'now',
+    );
+    await store.flushPending();
+
+    expect(whileDown).toBeInstanceOf(StoreUnavailableError);
+    await expectPagesRight(ticked());
+  });
+
   it('leaves every selling-price page right after a whole tick', async () => {
     const runTask = createPriceTask({
       store,
