@@ -66,7 +66,6 @@ import {
   type Deltas,
   isNodeId,
   locate,
-  mergeDeltas,
   NODE_PREFIX,
   type NodeCounts,
   nodeId,
@@ -91,6 +90,12 @@ const PARALLEL_WRITES = 16;
  */
 const PENDING_ID = `${NODE_PREFIX}pending`;
 const WRITER_PREFIX = 'w:';
+/**
+ * A counter item's last flush number per writer. Each store instance
+ * that ever flushed an item leaves one such attribute on it (about 50
+ * bytes) until a reindex rewrites the item.
+ */
+const FLUSH_PREFIX = 'f:';
 
 interface Item extends TickMarks {
   code: string;
@@ -166,6 +171,12 @@ export class DynamoProductStore implements ProductStore {
   /** This store's name in the pending-counts item while it holds some. */
   private readonly writer = randomUUID();
   private marked = false;
+  /** Counter writes sent without an answer, by item: resent as they were. */
+  private readonly unanswered = new Map<
+    string,
+    { seq: number; changes: Map<string, number> }
+  >();
+  private flushSeq = 0;
   /** Tick writes sent without an answer yet, by "<tick id>|<code>". */
   private readonly inDoubt = new Map<string, UpdatedTick>();
 
@@ -358,9 +369,15 @@ export class DynamoProductStore implements ProductStore {
 
   /**
    * ADDs each counter item's changes, PARALLEL_WRITES at a time, going
-   * on past failures; answers the items that failed and why.
+   * on past failures; answers the items that failed and why. With
+   * `flush`, each write is this store's flush number `seq` for the item,
+   * applied at most once however often it is sent: the item remembers
+   * the last number of each writer.
    */
-  private async writeDeltas(deltas: Deltas): Promise<Map<string, unknown>> {
+  private async writeDeltas(
+    deltas: Deltas,
+    flush?: (id: string) => number,
+  ): Promise<Map<string, unknown>> {
     const failed = new Map<string, unknown>();
     await inParallel([...deltas], PARALLEL_WRITES, async ([id, symbols]) => {
       const names: Record<string, string> = {};
@@ -370,18 +387,30 @@ export class DynamoProductStore implements ProductStore {
         values[`:v${i}`] = change;
         return `#s${i} :v${i}`;
       });
+      const seq = flush?.(id);
+      if (seq !== undefined) {
+        names['#f'] = FLUSH_PREFIX + this.writer;
+        values[':seq'] = seq;
+      }
       try {
         this.stats.counterWrites += 1;
         await this.doc.send(
           new UpdateCommand({
             TableName: this.table,
             Key: { code: id },
-            UpdateExpression: `ADD ${parts.join(', ')}`,
+            UpdateExpression:
+              `ADD ${parts.join(', ')}` +
+              (seq === undefined ? '' : ' SET #f = :seq'),
+            ...(seq !== undefined && {
+              ConditionExpression: 'attribute_not_exists(#f) OR #f < :seq',
+            }),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
         );
       } catch (error) {
+        // Refused for its number: an earlier send of it was applied.
+        if (error instanceof ConditionalCheckFailedException) return;
         failed.set(id, error);
       }
     });
@@ -740,23 +769,38 @@ export class DynamoProductStore implements ProductStore {
    * until `npm run products -- reindex` recounts.
    */
   async flushPending(): Promise<void> {
-    if (this.marked && this.pendingCounts.size > 0) {
+    if (this.marked && this.pendingCounts.size + this.unanswered.size > 0) {
       await this.markPending().catch((error: unknown) => {
         throw translate(error, 'mark pending counts');
       });
     }
-    const all = this.pendingCounts;
-    this.pendingCounts = new Map();
-    const failed = all.size > 0 ? await this.writeDeltas(all) : new Map();
-    if (failed.size === 0) {
-      if (this.pendingCounts.size === 0) await this.unmarkPending();
+    // Writes without an answer go again first, under their own number.
+    const resent = new Map(this.unanswered);
+    const retried = await this.writeDeltas(
+      new Map([...resent].map(([id, { changes }]) => [id, changes])),
+      (id) => resent.get(id)?.seq ?? 0,
+    );
+    for (const id of resent.keys()) {
+      if (!retried.has(id)) this.unanswered.delete(id);
+    }
+    // Then the rest, under a new number, except for items still unsure.
+    const seq = ++this.flushSeq;
+    const fresh: Deltas = new Map();
+    for (const [id, changes] of this.pendingCounts) {
+      if (!this.unanswered.has(id)) fresh.set(id, changes);
+    }
+    for (const id of fresh.keys()) this.pendingCounts.delete(id);
+    const failed = await this.writeDeltas(fresh, () => seq);
+    for (const id of failed.keys()) {
+      this.unanswered.set(id, { seq, changes: fresh.get(id) ?? new Map() });
+    }
+    const unsure = this.unanswered.size + this.pendingCounts.size;
+    if (unsure === 0) {
+      await this.unmarkPending();
       return;
     }
-    for (const id of failed.keys()) {
-      const symbols = all.get(id) ?? new Map<string, number>();
-      mergeDeltas(this.pendingCounts, new Map([[id, symbols]]));
-    }
-    throw translate([...failed.values()][0], 'count price changes');
+    const cause = [...failed.values(), ...retried.values()][0];
+    throw translate(cause, 'count price changes');
   }
 
   async abandonedCounts(staleMs: number): Promise<AbandonedCounts[]> {
@@ -810,6 +854,7 @@ export class DynamoProductStore implements ProductStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       this.pendingCounts = new Map();
+      this.unanswered.clear();
       this.marked = false;
       await this.markPending();
     }

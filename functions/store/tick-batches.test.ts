@@ -31,8 +31,10 @@ describe('price ticks in batches on dynalite', () => {
   let records: ProductRecord[];
   /** While set, every counter write fails as if the network dropped it. */
   let failCounters: boolean;
-  /** The product whose next tick write lands but answers as noted. */
-  let lostAnswer: { code: string; as: 'dropped' | 'retried' } | undefined;
+  /** The item whose next write lands but answers as noted. */
+  let lostAnswer:
+    | { code: string | 'a counter'; as: 'dropped' | 'retried' }
+    | undefined;
 
   beforeEach(async () => {
     dynamo = await startDynalite();
@@ -48,7 +50,10 @@ describe('price ticks in batches on dynalite', () => {
         if (failCounters && update && counter) {
           throw new Error('connect ECONNREFUSED (injected)');
         }
-        if (lostAnswer?.code === key && update) {
+        const lostHere =
+          lostAnswer?.code === key ||
+          (lostAnswer?.code === 'a counter' && counter);
+        if (lostAnswer && lostHere && update) {
           const { as } = lostAnswer;
           lostAnswer = undefined;
           await next(args);
@@ -376,6 +381,27 @@ describe('price ticks in batches on dynalite', () => {
     expect(whileDown).toBeInstanceOf(StoreUnavailableError);
     await expectPagesRight(ticked());
   });
+
+  it.each([
+    ['its answer is lost', 'dropped'],
+    ['a retry of it finds it done', 'retried'],
+  ] as const)(
+    'adds a counter write once when %s (injected in the SDK client)',
+    async (_name, as) => {
+      const runTask = createPriceTask({
+        store,
+        events: silentEvents,
+        logger: memoryLogger(),
+      });
+      lostAnswer = { code: 'a counter', as };
+
+      const summary = await runTask(tickTask());
+
+      expect(lostAnswer).toBeUndefined();
+      expect(summary).toMatchObject({ changed: SIZE });
+      await expectPagesRight(ticked());
+    },
+  );
 
   it('leaves every selling-price page right after a whole tick', async () => {
     const runTask = createPriceTask({
