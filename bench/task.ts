@@ -56,6 +56,12 @@ function numbers(arg: string, value: string): number[] {
   return list;
 }
 
+function engine(value: string): string {
+  if (Object.hasOwn(ENGINES, value)) return value;
+  const names = Object.keys(ENGINES).join(', ');
+  throw new Error(`bench task: --engine wants one of ${names}`);
+}
+
 function parseArgs(args: string[]): Options {
   const options: Options = {
     sizes: [1_000, 10_000, 100_000],
@@ -66,7 +72,7 @@ function parseArgs(args: string[]): Options {
     const [name, value = ''] = arg.replace(/^--/, '').split('=');
     if (name === 'sizes') options.sizes = numbers(arg, value);
     else if (name === 'budget-s') options.budgetS = numbers(arg, value)[0] ?? 0;
-    else if (name === 'engine' && value in ENGINES) options.engine = value;
+    else if (name === 'engine') options.engine = engine(value);
     else throw new Error(`bench task: unknown option ${arg}`);
   }
   return options;

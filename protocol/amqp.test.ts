@@ -12,6 +12,12 @@ describe('the update_prices task message', () => {
     expect(decodeTask(encodeTask(task))).toEqual(task);
   });
 
+  it('takes a tick id of 128 visible characters', () => {
+    const long = { ...task, tick: `~${'x'.repeat(126)}|` };
+
+    expect(decodeTask(encodeTask(long)).tick).toHaveLength(128);
+  });
+
   it.each([
     ['not JSON', '{oops'],
     ['not an object', '42'],
@@ -19,6 +25,12 @@ describe('the update_prices task message', () => {
     ['an unknown task', JSON.stringify({ ...task, task: 'drop_tables' })],
     ['no tick', JSON.stringify({ ...task, tick: undefined })],
     ['an empty tick', JSON.stringify({ ...task, tick: '' })],
+    [
+      'a 129-character tick',
+      JSON.stringify({ ...task, tick: 'x'.repeat(129) }),
+    ],
+    ['a tick with spaces', JSON.stringify({ ...task, tick: 'a tick' })],
+    ['a non-ASCII tick', JSON.stringify({ ...task, tick: 'tické' })],
     [
       'a factor that is not a decimal',
       JSON.stringify({ ...task, factor: 'x' }),

@@ -21,6 +21,12 @@ export const MIN_FACTOR = 0.5;
 export const MAX_FACTOR = 2;
 
 const FACTOR = /^\d{1,6}(\.\d{1,4})?$/;
+/**
+ * A tick id as schedules make them (EventBridge's are UUIDs): visible
+ * ASCII, short, since every product keeps the ids of its recent ticks.
+ */
+export const MAX_TICK_ID_LENGTH = 128;
+const TICK_ID = new RegExp(`^[\\x21-\\x7e]{1,${MAX_TICK_ID_LENGTH}}$`);
 const SCHEDULED_AT =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -51,6 +57,11 @@ export function decodeTask(body: Buffer): UpdatePricesTask {
     if (typeof task[key] !== 'string' || task[key] === '') {
       throw new TaskFormatError(`task field ${key} is missing`);
     }
+  }
+  if (!TICK_ID.test(task.tick as string)) {
+    throw new TaskFormatError(
+      `task tick must be 1 to ${MAX_TICK_ID_LENGTH} visible ASCII characters`,
+    );
   }
   if (!FACTOR.test(task.factor as string)) {
     throw new TaskFormatError('task factor is not a decimal');
