@@ -218,7 +218,10 @@ describe('price ticks in batches on dynalite', () => {
   });
 
   /** A price task whose events note the counter writes made so far. */
-  function notingTask(flush?: PriceTaskDeps['flush']) {
+  function notingTask(
+    flush?: PriceTaskDeps['flush'],
+    stopping?: PriceTaskDeps['stopping'],
+  ) {
     const counterWritesAtEvent: number[] = [];
     const runTask = createPriceTask({
       store,
@@ -230,6 +233,7 @@ describe('price ticks in batches on dynalite', () => {
       },
       logger: memoryLogger(),
       ...(flush && { concurrency: 4, flush }),
+      stopping,
     });
 
     return { runTask, counterWritesAtEvent };
@@ -252,6 +256,26 @@ describe('price ticks in batches on dynalite', () => {
       await expectPagesRight(ticked());
     },
   );
+
+  it('writes counters after every batch once its host is stopping', async () => {
+    let stopping = false;
+    const { runTask, counterWritesAtEvent } = notingTask(
+      undefined,
+      () => stopping,
+    );
+    const before = store.stats.counterWrites;
+
+    const running = runTask(tickTask());
+    stopping = true;
+    await running;
+
+    expect(counterWritesAtEvent[99]).toBe(before);
+    expect(counterWritesAtEvent[100]).toBeGreaterThan(before);
+    expect(counterWritesAtEvent[200]).toBeGreaterThan(
+      counterWritesAtEvent[199] as number,
+    );
+    await expectPagesRight(ticked());
+  });
 
   it('writes counters only at the end of a tick smaller than a group', async () => {
     const { runTask, counterWritesAtEvent } = notingTask();

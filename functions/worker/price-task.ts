@@ -89,6 +89,12 @@ export interface PriceTaskDeps {
   /** When to write the store's pending bookkeeping during a tick. */
   flush?: { every: number; intervalMs: number };
   abandonedAfterMs?: number;
+  /**
+   * True once the host is stopping: the tick in hand then writes its
+   * bookkeeping after every batch, so that little is lost if the host
+   * is killed before the tick ends.
+   */
+  stopping?: () => boolean;
 }
 
 export type PriceTask = (task: UpdatePricesTask) => Promise<TickSummary>;
@@ -192,7 +198,9 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
         const changedBefore = summary.changed;
         await applyBatch(batch);
         unflushed += summary.changed - changedBefore;
-        const due = performance.now() - flushedAt >= flush.intervalMs;
+        const due =
+          performance.now() - flushedAt >= flush.intervalMs ||
+          deps.stopping?.() === true;
         if (unflushed >= flush.every || (unflushed > 0 && due)) {
           await withRetries(() => store.flushPending());
           await warnOfAbandonedCounts();

@@ -64,13 +64,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const events =
     options.events ??
     (await createAmqpProductEvents({ amqpUrl: options.amqpUrl, names }));
+  let worker: TaskConsumer | undefined;
   const runTask = createPriceTask({
     store: options.store,
     events,
     logger: options.logger,
     concurrency: options.concurrency,
+    stopping: () => worker?.stopping ?? false,
   });
-  const worker = new TaskConsumer(options, names, runTask);
+  worker = new TaskConsumer(options, names, runTask);
   await worker.start();
 
   return {
@@ -103,6 +105,10 @@ class TaskConsumer {
     return new Promise((resolve) => {
       this.running = this.keepConnected(resolve);
     });
+  }
+
+  get stopping(): boolean {
+    return this.closing;
   }
 
   async close(): Promise<void> {
