@@ -418,6 +418,10 @@ export class DynamoProductStore implements ProductStore {
     return failed;
   }
 
+  /**
+   * Counts one API write at once. These ADDs carry no flush number: one
+   * whose answer is lost and that is sent again counts twice.
+   */
   private async counted(
     action: string,
     before: ProductRecord | undefined,
@@ -903,7 +907,9 @@ export class DynamoProductStore implements ProductStore {
   /**
    * A product the tick is applied to: this store's own write whose
    * answer was lost (a timeout, or a retry that found it done), which
-   * still needs its counters and event, or another writer's.
+   * still needs its counters and event, or another writer's. Own is
+   * known by the writer of the last tick applied: if another writer
+   * applied a later tick before this settles, the change goes uncounted.
    */
   private settle(key: string, current: Item): TickChange {
     const own = this.inDoubt.get(key);
