@@ -1,7 +1,8 @@
 /**
  * The ticks a product remembers, as `ticks` entries of
- * "<scheduled at>|<tick id>" (items from before the list kept one tick in
- * last_tick and last_tick_at).
+ * "<scheduled at>|<tick id>|<writer>", the writer being the store
+ * instance that applied it (older entries lack it, and items from before
+ * the list kept one tick in last_tick and last_tick_at).
  */
 import type { TickRef } from './product-store.js';
 
@@ -20,8 +21,14 @@ export interface TickMarks {
  */
 export const RECENT_TICKS = 32;
 
-export function tickEntry(tick: TickRef): string {
-  return `${tick.at}|${tick.id}`;
+export function tickEntry(tick: TickRef, writer: string): string {
+  return `${tick.at}|${tick.id}|${writer}`;
+}
+
+function parts(entry: string): { id: string; writer?: string } {
+  const [, id = '', writer] = entry.split('|');
+
+  return { id, writer };
 }
 
 /** Ticks applied to the product, oldest first, including older items'. */
@@ -35,14 +42,22 @@ export function appliedTicks(item: TickMarks): string[] {
 
 /** Applied already, by id: a copy scheduled at another time included. */
 export function hasTick(applied: readonly string[], tick: TickRef): boolean {
-  return applied.some(
-    (entry) => entry.slice(entry.indexOf('|') + 1) === tick.id,
-  );
+  return applied.some((entry) => parts(entry).id === tick.id);
+}
+
+/** The writer that applied the tick, when the product remembers it. */
+export function tickWriter(
+  applied: readonly string[],
+  tick: TickRef,
+): string | undefined {
+  const entry = applied.find((each) => parts(each).id === tick.id);
+
+  return entry === undefined ? undefined : parts(entry).writer;
 }
 
 export function tooOld(applied: readonly string[], tick: TickRef): boolean {
   const oldest = applied[0];
   const full = applied.length >= RECENT_TICKS;
 
-  return full && oldest !== undefined && tickEntry(tick) < oldest;
+  return full && oldest !== undefined && `${tick.at}|${tick.id}` < oldest;
 }

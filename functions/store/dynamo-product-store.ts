@@ -15,7 +15,7 @@
  * flushPending). A process that dies between the two leaves counts off
  * until rebuildCounters() runs.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
@@ -40,6 +40,7 @@ import {
   RECENT_TICKS,
   type TickMarks,
   tickEntry,
+  tickWriter,
   tooOld,
 } from './applied-ticks.js';
 import {
@@ -51,6 +52,7 @@ import {
 } from './errors.js';
 import type {
   AbandonedCounts,
+  LateChange,
   ListQuery,
   ListResult,
   PriceChange,
@@ -99,8 +101,6 @@ const FLUSH_PREFIX = 'f:';
 
 interface Item extends TickMarks {
   code: string;
-  /** The store instance that last applied a tick to the product. */
-  tick_writer?: string;
   buying_cents: number;
   selling_cents: number;
   description: string;
@@ -155,6 +155,12 @@ type UpdatedTick = Extract<PriceChange, { status: 'updated' }> & {
 };
 type TickChange = Exclude<PriceChange, { status: 'updated' }> | UpdatedTick;
 
+interface TickWrite {
+  tick: TickRef;
+  price: (sellingCents: number) => number;
+  now: string;
+}
+
 function validCents(cents: number): boolean {
   return Number.isSafeInteger(cents) && cents >= 0 && cents <= MAX_CENTS;
 }
@@ -169,7 +175,7 @@ export class DynamoProductStore implements ProductStore {
   /** Counter changes of written ticks, until flushPending() writes them. */
   private pendingCounts: Deltas = new Map();
   /** This store's name in the pending-counts item while it holds some. */
-  private readonly writer = randomUUID();
+  private readonly writer = randomBytes(9).toString('base64url');
   private marked = false;
   /** Counter writes sent without an answer, by item: resent as they were. */
   private readonly unanswered = new Map<
@@ -178,7 +184,10 @@ export class DynamoProductStore implements ProductStore {
   >();
   private flushSeq = 0;
   /** Tick writes sent without an answer yet, by "<tick id>|<code>". */
-  private readonly inDoubt = new Map<string, UpdatedTick>();
+  private readonly inDoubt = new Map<
+    string,
+    { tick: TickRef; change: UpdatedTick }
+  >();
 
   constructor(
     client: DynamoDBClient,
@@ -732,13 +741,18 @@ export class DynamoProductStore implements ProductStore {
     const products = unique.filter((code) => !isNodeId(code));
     let read: Map<string, Item>;
     try {
-      await this.markPending();
       read = await this.getItems(products);
     } catch (error) {
       const failure = translate(error, 'read products for tick');
       return codes.map((code) => ({ code, status: 'failed', error: failure }));
     }
     const outcomes = new Map<string, TickOutcome>();
+    // Marked once per batch, before its first write, and only then.
+    let marking: Promise<void> | undefined;
+    const mark = () => {
+      marking ??= this.markPending();
+      return marking;
+    };
     await inParallel(unique, concurrency, async (code) => {
       try {
         const change = await this.tickOne(
@@ -747,6 +761,7 @@ export class DynamoProductStore implements ProductStore {
           tick,
           price,
           now,
+          mark,
         );
         if (change.status === 'updated') {
           const { before, ...rest } = change;
@@ -772,12 +787,15 @@ export class DynamoProductStore implements ProductStore {
    * leaves the selling-price counters off by them, and nothing notices
    * until `npm run products -- reindex` recounts.
    */
-  async flushPending(): Promise<void> {
-    if (this.marked && this.pendingCounts.size + this.unanswered.size > 0) {
+  async flushPending(): Promise<LateChange[]> {
+    const held =
+      this.pendingCounts.size + this.unanswered.size + this.inDoubt.size;
+    if (this.marked && held > 0) {
       await this.markPending().catch((error: unknown) => {
         throw translate(error, 'mark pending counts');
       });
     }
+    const late = await this.settleInDoubt();
     // Writes without an answer go again first, under their own number.
     const resent = new Map(this.unanswered);
     const retried = await this.writeDeltas(
@@ -801,10 +819,40 @@ export class DynamoProductStore implements ProductStore {
     const unsure = this.unanswered.size + this.pendingCounts.size;
     if (unsure === 0) {
       await this.unmarkPending();
-      return;
+      return late;
     }
     const cause = [...failed.values(), ...retried.values()][0];
     throw translate(cause, 'count price changes');
+  }
+
+  /**
+   * Looks up the tick writes still in doubt (their run failed before it
+   * could): one that landed is counted now, and answered for announcing
+   * when the product has not changed since.
+   */
+  private async settleInDoubt(): Promise<LateChange[]> {
+    if (this.inDoubt.size === 0) return [];
+    const entries = [...this.inDoubt];
+    const codes = entries.map(([, { change }]) => change.record.code);
+    const items = await this.getItems(codes).catch((error: unknown) => {
+      throw translate(error, 'read products in doubt');
+    });
+    const late: LateChange[] = [];
+    for (const [key, { tick, change }] of entries) {
+      this.inDoubt.delete(key);
+      const item = items.get(change.record.code);
+      if (!item || tickWriter(appliedTicks(item), tick) !== this.writer) {
+        continue;
+      }
+      changeDeltas(this.pendingCounts, change.before, change.record, [
+        'selling_price',
+      ]);
+      if (item.update_at === change.record.updateAt) {
+        late.push({ tick: tick.id, record: change.record });
+      }
+    }
+
+    return late;
   }
 
   async abandonedCounts(staleMs: number): Promise<AbandonedCounts[]> {
@@ -859,6 +907,7 @@ export class DynamoProductStore implements ProductStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       this.pendingCounts = new Map();
       this.unanswered.clear();
+      this.inDoubt.clear();
       this.marked = false;
       await this.markPending();
     }
@@ -887,17 +936,25 @@ export class DynamoProductStore implements ProductStore {
     tick: TickRef,
     price: (sellingCents: number) => number,
     now: string,
+    mark: () => Promise<void>,
   ): Promise<TickChange> {
     const key = `${tick.id}|${code}`;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       if (attempt > 0) await pause(CONFLICT_PAUSE_MS * attempt * Math.random());
       const current = attempt === 0 ? prefetched : await this.readForTick(code);
       const applied = current ? appliedTicks(current) : [];
-      if (current && hasTick(applied, tick)) return this.settle(key, current);
+      if (current && hasTick(applied, tick)) {
+        return this.settle(key, applied, tick);
+      }
       this.inDoubt.delete(key);
       if (!current) return { status: 'missing' };
       if (tooOld(applied, tick)) return { status: 'too-old' };
-      const result = await this.writeTick(current, applied, tick, price, now);
+      const result = await this.writeTick(
+        current,
+        applied,
+        { tick, price, now },
+        mark,
+      );
       if (result) return result;
     }
 
@@ -907,14 +964,17 @@ export class DynamoProductStore implements ProductStore {
   /**
    * A product the tick is applied to: this store's own write whose
    * answer was lost (a timeout, or a retry that found it done), which
-   * still needs its counters and event, or another writer's. Own is
-   * known by the writer of the last tick applied: if another writer
-   * applied a later tick before this settles, the change goes uncounted.
+   * still needs its counters and event, or another writer's, as the
+   * tick's entry on the product says.
    */
-  private settle(key: string, current: Item): TickChange {
+  private settle(
+    key: string,
+    applied: readonly string[],
+    tick: TickRef,
+  ): TickChange {
     const own = this.inDoubt.get(key);
     this.inDoubt.delete(key);
-    if (own && current.tick_writer === this.writer) return own;
+    if (own && tickWriter(applied, tick) === this.writer) return own.change;
 
     return { status: 'already-applied' };
   }
@@ -939,9 +999,8 @@ export class DynamoProductStore implements ProductStore {
   private async writeTick(
     current: Item,
     applied: readonly string[],
-    tick: TickRef,
-    price: (sellingCents: number) => number,
-    now: string,
+    { tick, price, now }: TickWrite,
+    mark: () => Promise<void>,
   ): Promise<TickChange | undefined> {
     const wanted = price(Number(current.selling_cents));
     const capped = wanted > MAX_CENTS;
@@ -950,12 +1009,20 @@ export class DynamoProductStore implements ProductStore {
       return { status: 'unchanged' };
     const before = toRecord(current);
     const next = { ...before, sellingCents: selling, updateAt: now };
-    const entry = tickEntry(tick);
+    const entry = tickEntry(tick, this.writer);
     const ticks = [...applied, entry].sort().slice(-RECENT_TICKS);
     const newest = ticks.at(-1) === entry;
+    try {
+      await mark();
+    } catch (error) {
+      throw translate(error, 'mark pending counts');
+    }
     // Until an answer comes, the write may or may not have landed.
     const key = `${tick.id}|${current.code}`;
-    this.inDoubt.set(key, { status: 'updated', record: next, capped, before });
+    this.inDoubt.set(key, {
+      tick,
+      change: { status: 'updated', record: next, capped, before },
+    });
     try {
       this.stats.productWrites += 1;
       const { Attributes } = await this.doc.send(
@@ -964,12 +1031,10 @@ export class DynamoProductStore implements ProductStore {
           Key: { code: current.code },
           UpdateExpression:
             'SET selling_cents = :new, ks = :ks, update_at = :now, ' +
-            'ticks = :ticks, tick_writer = :writer' +
+            'ticks = :ticks' +
             (newest ? ', last_tick = :tick, last_tick_at = :at' : ''),
-          // The product as read: same price, same moment, tick not in it.
-          ConditionExpression:
-            'selling_cents = :old AND update_at = :was AND ' +
-            '(attribute_not_exists(ticks) OR NOT contains(ticks, :entry))',
+          // The product as read: same price, same moment.
+          ConditionExpression: 'selling_cents = :old AND update_at = :was',
           ExpressionAttributeValues: {
             ':new': selling,
             ':ks': sortKey('selling_price', next),
@@ -977,8 +1042,6 @@ export class DynamoProductStore implements ProductStore {
             ':was': current.update_at,
             ':now': now,
             ':ticks': ticks,
-            ':writer': this.writer,
-            ':entry': entry,
             ...(newest && { ':tick': tick.id, ':at': tick.at }),
           },
           ReturnValues: 'ALL_NEW',

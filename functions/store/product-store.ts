@@ -103,15 +103,21 @@ export interface ProductStore {
   /**
    * Writes the bookkeeping that follows applyTicks (the list counters),
    * including what earlier calls could not; throws while the store is
-   * down.
+   * down. Answers tick changes whose writes had no answer and turned
+   * out to have landed, still to be announced.
    */
-  flushPending(): Promise<void>;
+  flushPending(): Promise<LateChange[]>;
   /**
    * Other writers that gathered bookkeeping and have not written it or
    * been heard from for `staleMs`: most likely stopped, leaving the list
    * counters off until a reindex.
    */
   abandonedCounts(staleMs: number): Promise<AbandonedCounts[]>;
+}
+
+export interface LateChange {
+  tick: string;
+  record: ProductRecord;
 }
 
 export interface AbandonedCounts {

@@ -378,6 +378,78 @@ describe('price ticks in batches on dynalite', () => {
     },
   );
 
+  it('counts a write whose answer was lost when it next flushes, announcing it while unchanged (injected in the SDK client)', async () => {
+    const product = records[7] as ProductRecord;
+    const tick: TickRef = { id: 'doubt', at: '2026-12-04T09:00:00.000Z' };
+    lostAnswer = { code: product.code, as: 'dropped' };
+
+    const [outcome] = await store.applyTicks([product.code], tick, price, 'n');
+    const late = await store.flushPending();
+
+    expect(outcome?.status).toBe('failed');
+    expect(late).toEqual([
+      {
+        tick: 'doubt',
+        record: expect.objectContaining({
+          code: product.code,
+          sellingCents: price(product.sellingCents),
+        }),
+      },
+    ]);
+    expect(await store.flushPending()).toEqual([]);
+    await expectPagesRight(
+      records.map((record) =>
+        record.code === product.code
+          ? { ...record, sellingCents: price(record.sellingCents) }
+          : record,
+      ),
+    );
+  });
+
+  it('counts a lost-answer write under a later tick without announcing it (injected in the SDK client)', async () => {
+    const product = records[7] as ProductRecord;
+    lostAnswer = { code: product.code, as: 'dropped' };
+    await store.applyTicks(
+      [product.code],
+      { id: 'first', at: '2026-12-04T09:00:00.000Z' },
+      price,
+      'n1',
+    );
+
+    const [second] = await store.applyTicks(
+      [product.code],
+      { id: 'second', at: '2026-12-04T09:01:00.000Z' },
+      price,
+      'n2',
+    );
+    const late = await store.flushPending();
+
+    expect(second?.status).toBe('updated');
+    expect(late).toEqual([]);
+    await expectPagesRight(
+      records.map((record) =>
+        record.code === product.code
+          ? { ...record, sellingCents: price(price(record.sellingCents)) }
+          : record,
+      ),
+    );
+  });
+
+  it('names itself only once it writes, not for a batch already done', async () => {
+    const rerun = new DynamoProductStore(dynamo.client, dynamo.table);
+    const tick: TickRef = { id: 'done', at: '2026-12-04T09:00:00.000Z' };
+    const codes = records.slice(0, 100).map((record) => record.code);
+    await store.applyTicks(codes, tick, price, 'n');
+    await store.flushPending();
+
+    const outcomes = await rerun.applyTicks(codes, tick, price, 'n2');
+
+    expect(new Set(outcomes.map(({ status }) => status))).toEqual(
+      new Set(['already-applied']),
+    );
+    expect(await store.abandonedCounts(0)).toEqual([]);
+  });
+
   it('drops counter changes it held back from before a reindex', async () => {
     const reindexer = new DynamoProductStore(dynamo.client, dynamo.table);
     const held = records.slice(0, 50).map((record) => record.code);

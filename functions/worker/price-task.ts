@@ -26,6 +26,7 @@ import type { Logger } from '../shared/logger.js';
 import { toProduct } from '../shared/wire.js';
 import { ConflictError, StoreUnavailableError } from '../store/errors.js';
 import type {
+  LateChange,
   ProductRecord,
   ProductStore,
   TickOutcome,
@@ -69,6 +70,11 @@ export interface TickSummary {
   unchanged: number;
   /** Products that remember only later ticks: this one came too late. */
   tooOld: number;
+  /**
+   * Changes of earlier runs whose writes had no answer and turned out
+   * to have landed: counted and announced by this run.
+   */
+  late: number;
   /** Events that could not be published (the prices did change). */
   eventsFailed: number;
   ms: number;
@@ -134,6 +140,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       capped: 0,
       unchanged: 0,
       tooOld: 0,
+      late: 0,
       eventsFailed: 0,
       ms: 0,
     };
@@ -180,6 +187,20 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       }
     };
 
+    const announce = async (late: LateChange[]) => {
+      summary.late += late.length;
+      await inParallel(late, concurrency, async ({ tick, record }) => {
+        try {
+          await events.publish(toEvent(record, tick));
+        } catch (error) {
+          summary.eventsFailed += 1;
+          log.warn('event not published', { code: record.code, error });
+        }
+      });
+    };
+    const flushAndAnnounce = async () => {
+      await announce(await withRetries(() => store.flushPending()));
+    };
     const warnOfAbandonedCounts = async () => {
       const abandoned = await store
         .abandonedCounts(deps.abandonedAfterMs ?? ABANDONED_AFTER_MS)
@@ -202,7 +223,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
           performance.now() - flushedAt >= flush.intervalMs ||
           deps.stopping?.() === true;
         if (unflushed >= flush.every || (unflushed > 0 && due)) {
-          await withRetries(() => store.flushPending());
+          await flushAndAnnounce();
           await warnOfAbandonedCounts();
           unflushed = 0;
           flushedAt = performance.now();
@@ -215,10 +236,10 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
     } catch (error) {
       // Counts the changes made so far if the store allows; if not, the
       // next task in this process writes them.
-      await store.flushPending().catch(() => undefined);
+      await announce(await store.flushPending().catch(() => []));
       throw error;
     }
-    await withRetries(() => store.flushPending());
+    await flushAndAnnounce();
     await warnOfAbandonedCounts();
 
     summary.ms = Math.round(performance.now() - started);
