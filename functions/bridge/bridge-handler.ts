@@ -140,6 +140,9 @@ function toTask(
   logger: Logger,
 ): UpdatePricesTask | undefined {
   try {
+    // The id and time pass as EventBridge gives them; the worker's task
+    // rules (protocol/amqp.ts) are not applied here, so a tick outside
+    // them is dead-lettered by the worker, not dropped here.
     const tick = parseTick(record.body);
     return {
       task: 'update_prices',

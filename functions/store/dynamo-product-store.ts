@@ -828,7 +828,8 @@ export class DynamoProductStore implements ProductStore {
   /**
    * Looks up the tick writes still in doubt (their run failed before it
    * could): one that landed is counted now, and answered for announcing
-   * when the product has not changed since.
+   * when the product has not changed since. If the flush then fails,
+   * the counts stay pending but the announcements are not made.
    */
   private async settleInDoubt(): Promise<LateChange[]> {
     if (this.inDoubt.size === 0) return [];
