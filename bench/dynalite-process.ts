@@ -3,7 +3,7 @@
  * with the products table created; stopped by its PID.
  */
 import { spawn } from 'node:child_process';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoClientFor } from '../functions/store/dynamo-client.js';
 import { ensureTable } from '../functions/store/ensure-table.js';
 import type { TestDynamo } from '../test/dynalite.js';
 
@@ -37,11 +37,7 @@ export async function startDynaliteProcess(): Promise<TestDynamo> {
     });
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const client = dynamoClientFor(endpoint, {});
   const table = 'products-bench';
   await ensureTable(client, table);
 

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -47,11 +47,7 @@ export async function startDynamo(
   });
   const { port } = server.address() as AddressInfo;
   const local = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint: local,
-    region: REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  const client = dynamoClientFor(local, {});
 
   return {
     value: client,

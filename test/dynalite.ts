@@ -3,8 +3,9 @@
  * table created, for tests that need a real DynamoDB API.
  */
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { dynamoClientFor } from '../functions/store/dynamo-client.js';
 import { ensureTable } from '../functions/store/ensure-table.js';
 
 export interface TestDynamo {
@@ -21,11 +22,7 @@ export async function startDynalite(): Promise<TestDynamo> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const client = dynamoClientFor(endpoint, {});
   tables += 1;
   const table = `products-test-${process.pid}-${tables}`;
   await ensureTable(client, table);

@@ -764,10 +764,7 @@ export class DynamoProductStore implements ProductStore {
           mark,
         );
         if (change.status === 'updated') {
-          const { before, ...rest } = change;
-          changeDeltas(this.pendingCounts, before, rest.record, [
-            'selling_price',
-          ]);
+          const { before: _, ...rest } = this.holdBack(change);
           outcomes.set(code, { code, ...rest });
         } else {
           outcomes.set(code, { code, ...change });
@@ -780,12 +777,21 @@ export class DynamoProductStore implements ProductStore {
     return codes.map((code) => outcomes.get(code) as TickOutcome);
   }
 
+  /** Gathers a tick change's selling-price counter moves for a flush. */
+  private holdBack(change: UpdatedTick): UpdatedTick {
+    changeDeltas(this.pendingCounts, change.before, change.record, [
+      'selling_price',
+    ]);
+
+    return change;
+  }
+
   /**
-   * Writes the gathered counter changes. What fails stays pending for
-   * the next call; a write that failed after it landed (a timeout) is
-   * counted again then. A process that stops with changes pending
-   * leaves the selling-price counters off by them, and nothing notices
-   * until `npm run products -- reindex` recounts.
+   * Writes the gathered counter changes, each under a flush number, so
+   * one resent after a lost answer is added once. What fails stays
+   * pending for the next call. A process that stops with changes
+   * pending leaves the selling-price counters off by them until
+   * `npm run products -- reindex`; other writers warn of it meanwhile.
    */
   async flushPending(): Promise<LateChange[]> {
     const held =
@@ -845,9 +851,7 @@ export class DynamoProductStore implements ProductStore {
       if (!item || tickWriter(appliedTicks(item), tick) !== this.writer) {
         continue;
       }
-      changeDeltas(this.pendingCounts, change.before, change.record, [
-        'selling_price',
-      ]);
+      this.holdBack(change);
       if (item.update_at === change.record.updateAt) {
         late.push({ tick: tick.id, record: change.record });
       }

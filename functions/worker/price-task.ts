@@ -145,6 +145,14 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
       ms: 0,
     };
     const price = (cents: number) => multiplyCents(cents, factor);
+    const publish = async (record: ProductRecord, tickId: string) => {
+      try {
+        await events.publish(toEvent(record, tickId));
+      } catch (error) {
+        summary.eventsFailed += 1;
+        log.warn('event not published', { code: record.code, error });
+      }
+    };
     const count = async (change: TickOutcome) => {
       if (change.status === 'missing') summary.missing += 1;
       if (change.status === 'already-applied') summary.skipped += 1;
@@ -156,12 +164,7 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
         summary.capped += 1;
         log.warn('price capped', { code: change.code });
       }
-      try {
-        await events.publish(toEvent(change.record, tick.id));
-      } catch (error) {
-        summary.eventsFailed += 1;
-        log.warn('event not published', { code: change.code, error });
-      }
+      await publish(change.record, tick.id);
     };
     const applyBatch = async (codes: readonly string[]) => {
       let pending = codes;
@@ -189,14 +192,9 @@ export function createPriceTask(deps: PriceTaskDeps): PriceTask {
 
     const announce = async (late: LateChange[]) => {
       summary.late += late.length;
-      await inParallel(late, concurrency, async ({ tick, record }) => {
-        try {
-          await events.publish(toEvent(record, tick));
-        } catch (error) {
-          summary.eventsFailed += 1;
-          log.warn('event not published', { code: record.code, error });
-        }
-      });
+      await inParallel(late, concurrency, ({ tick, record }) =>
+        publish(record, tick),
+      );
     };
     const flushAndAnnounce = async () => {
       await announce(await withRetries(() => store.flushPending()));
